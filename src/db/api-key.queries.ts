@@ -1,0 +1,38 @@
+import { asc, eq, isNull, and, sql } from "drizzle-orm";
+import type { Executor } from "./client.js";
+import { apiKeys } from "./schema.js";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export async function insertApiKey(ex: Executor, row: { name: string; role: ApiKeyRow["role"]; keyHash: string; prefix: string }) {
+  const rows = await ex.insert(apiKeys).values(row).onConflictDoNothing({ target: apiKeys.name }).returning();
+  return rows[0] ?? null;
+}
+
+export async function apiKeyByHash(ex: Executor, keyHash: string): Promise<ApiKeyRow | null> {
+  const rows = await ex.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
+  return rows[0] ?? null;
+}
+
+export function listApiKeys(ex: Executor): Promise<ApiKeyRow[]> {
+  return ex.select().from(apiKeys).orderBy(asc(apiKeys.id));
+}
+
+export async function revokeApiKey(ex: Executor, name: string): Promise<ApiKeyRow | null> {
+  const rows = await ex
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
+    .returning();
+  return rows[0] ?? null;
+}
+
+export async function apiKeyByName(ex: Executor, name: string): Promise<ApiKeyRow | null> {
+  const rows = await ex.select().from(apiKeys).where(eq(apiKeys.name, name));
+  return rows[0] ?? null;
+}
+
+export async function countApiKeys(ex: Executor): Promise<number> {
+  const rows = await ex.select({ n: sql<string>`count(*)` }).from(apiKeys);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { SQL } from "drizzle-orm";
+import type { Logger } from "drizzle-orm/logger";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema.js";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle: same query API as Db. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Executor = Db | Tx;
+
+/** A dedicated connection, for session state such as advisory locks and LISTEN. */
+export interface Session {
+  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  release(): Promise<void>;
+}
+
+export interface Database {
+  readonly db: Db;
+  readonly kind: "pglite" | "postgres";
+  /** Where the data lives, without credentials: for the start-up line. */
+  readonly description: string;
+  /** Statements sent through drizzle so far (tests count them per request). */
+  queryCount(): number;
+  /** Raw rows of a statement, the same shape on both drivers. */
+  rows<T extends Record<string, unknown>>(query: SQL, executor?: Executor): Promise<T[]>;
+  /** A connection of its own; on PGlite, the one shared connection. */
+  session(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+class CountingLogger implements Logger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  // postgres.js returns an array of rows; PGlite returns { rows }.
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+export async function openDatabase(opts: { url?: string; dataDir: string; poolSize: number }): Promise<Database> {
+  const logger = new CountingLogger();
+  if (opts.url) {
+    const client = postgres(opts.url, {
+      max: opts.poolSize,
+      onnotice: () => {},
+      connection: { application_name: "stock-service" },
+    });
+    const db = drizzlePostgres({ client, schema, casing: "snake_case", logger }) as unknown as Db;
+    const u = new URL(opts.url);
+    return {
+      db,
+      kind: "postgres",
+      description: `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`,
+      queryCount: () => logger.count,
+      rows: async (query, executor = db) => rowsOf(await executor.execute(query)),
+      session: async () => {
+        const conn = await client.reserve();
+        return {
+          query: async (text, params = []) => rowsOf(await conn.unsafe(text, params as never[])),
+          release: async () => conn.release(),
+        };
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const dir = resolve(opts.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite({ client, schema, casing: "snake_case", logger }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    description: `embedded PGlite in ${dir}`,
+    queryCount: () => logger.count,
+    rows: async (query, executor = db) => rowsOf(await executor.execute(query)),
+    session: async () => ({
+      query: async (text, params = []) => (await client.query(text, params)).rows as never[],
+      release: async () => {},
+    }),
+    close: () => client.close(),
+  };
+}

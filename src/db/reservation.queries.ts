@@ -1,0 +1,135 @@
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import type { Executor } from "./client.js";
+import { deductions, products, reservationLines, reservations, stockLevels, warehouses } from "./schema.js";
+
+export type ReservationRow = typeof reservations.$inferSelect;
+export type ReservationStatus = ReservationRow["status"];
+
+export interface LineRow {
+  reservationId: number;
+  levelId: number;
+  quantity: number;
+  productId: number;
+  warehouseId: number;
+  sku: string;
+  warehouseCode: string;
+}
+
+/**
+ * Claims an orderId: inserts the ACTIVE reservation or, if the orderId is
+ * taken, returns null. A concurrent claim of the same orderId waits here on
+ * the unique key until the first one commits or rolls back.
+ */
+export async function claimReservation(ex: Executor, orderId: string, ttlSeconds: number, actor: string): Promise<ReservationRow | null> {
+  const rows = await ex
+    .insert(reservations)
+    .values({ orderId, actor, expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'` })
+    .onConflictDoNothing({ target: reservations.orderId })
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Many claims in one statement; returns those that were free. */
+export async function claimReservations(
+  ex: Executor,
+  claims: { orderId: string; ttlSeconds: number }[],
+  actor: string,
+): Promise<ReservationRow[]> {
+  if (claims.length === 0) return [];
+  return ex
+    .insert(reservations)
+    .values(claims.map((c) => ({ orderId: c.orderId, actor, expiresAt: sql`now() + ${c.ttlSeconds} * interval '1 second'` })))
+    .onConflictDoNothing({ target: reservations.orderId })
+    .returning();
+}
+
+export async function deleteClaims(ex: Executor, ids: number[]): Promise<void> {
+  if (ids.length > 0) await ex.delete(reservations).where(inArray(reservations.id, ids));
+}
+
+export async function reservationByOrder(ex: Executor, orderId: string): Promise<ReservationRow | null> {
+  const rows = await ex.select().from(reservations).where(eq(reservations.orderId, orderId));
+  return rows[0] ?? null;
+}
+
+export async function insertLines(ex: Executor, rows: { reservationId: number; levelId: number; quantity: number }[]): Promise<void> {
+  if (rows.length > 0) await ex.insert(reservationLines).values(rows);
+}
+
+/** Lines of the given reservations with their sku and warehouse, in line order. */
+export async function linesOf(ex: Executor, reservationIds: readonly number[]): Promise<LineRow[]> {
+  if (reservationIds.length === 0) return [];
+  return ex
+    .select({
+      reservationId: reservationLines.reservationId,
+      levelId: reservationLines.levelId,
+      quantity: reservationLines.quantity,
+      productId: stockLevels.productId,
+      warehouseId: stockLevels.warehouseId,
+      sku: products.sku,
+      warehouseCode: warehouses.code,
+    })
+    .from(reservationLines)
+    .innerJoin(stockLevels, eq(stockLevels.id, reservationLines.levelId))
+    .innerJoin(products, eq(products.id, stockLevels.productId))
+    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
+    .where(inArray(reservationLines.reservationId, [...reservationIds]))
+    .orderBy(asc(reservationLines.id));
+}
+
+/**
+ * Moves an ACTIVE reservation to `to`; the status check is the guard, so two
+ * concurrent transitions of one order cannot both win. `unexpiredOnly` refuses
+ * reservations whose time is up even if the sweeper has not reached them yet.
+ */
+export async function transition(
+  ex: Executor,
+  orderId: string,
+  to: Exclude<ReservationStatus, "ACTIVE">,
+  unexpiredOnly: boolean,
+): Promise<ReservationRow | null> {
+  const guards = [eq(reservations.orderId, orderId), eq(reservations.status, "ACTIVE")];
+  if (unexpiredOnly) guards.push(sql`${reservations.expiresAt} > now()`);
+  const rows = await ex
+    .update(reservations)
+    .set({ status: to, updatedAt: sql`now()` })
+    .where(and(...guards))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Gives an ACTIVE, unexpired reservation a new deadline `ttlSeconds` from now. */
+export async function extendReservation(ex: Executor, orderId: string, ttlSeconds: number): Promise<ReservationRow | null> {
+  const rows = await ex
+    .update(reservations)
+    .set({ expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'`, updatedAt: sql`now()` })
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "ACTIVE"), sql`${reservations.expiresAt} > now()`))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/**
+ * Marks up to `limit` overdue ACTIVE reservations EXPIRED. Rows another
+ * transaction holds (a sweeper on another instance, a confirm in flight) are
+ * skipped, so any number of sweepers can run.
+ */
+export async function expireDue(ex: Executor, limit: number): Promise<ReservationRow[]> {
+  const due = ex
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(and(eq(reservations.status, "ACTIVE"), lte(reservations.expiresAt, sql`now()`)))
+    .orderBy(asc(reservations.expiresAt))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+  return ex
+    .update(reservations)
+    .set({ status: "EXPIRED", updatedAt: sql`now()` })
+    .where(inArray(reservations.id, due))
+    .returning();
+}
+
+/** Claims an orderId for a direct sale; false if it was already deducted. */
+export async function claimDeduction(ex: Executor, orderId: string): Promise<boolean> {
+  const rows = await ex.insert(deductions).values({ orderId }).onConflictDoNothing().returning({ orderId: deductions.orderId });
+  return rows.length > 0;
+}

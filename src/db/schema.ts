@@ -1,0 +1,192 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+/**
+ * One sequence numbers every ledger entry (movements and alerts): it is the
+ * `sequence` clients resume from. Id order is insert order, not commit order;
+ * the relay only hands out a prefix whose every id is settled (see events/watermark.ts).
+ */
+export const ledgerSeq = pgSequence("ledger_seq", { startWith: 1, increment: 1, cache: 1 });
+const ledgerId = () => bigint({ mode: "number" }).primaryKey().default(sql`nextval('ledger_seq')`);
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+export const movementType = pgEnum("movement_type", [
+  "RECEIVE",
+  "ADJUST",
+  "RESERVE",
+  "RELEASE",
+  "EXPIRE",
+  "CONFIRM",
+  "DEDUCT",
+  "RETURN",
+]);
+export const reservationStatus = pgEnum("reservation_status", ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"]);
+export const alertKind = pgEnum("stock_alert_kind", ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK"]);
+export const role = pgEnum("role", ["VIEWER", "SERVICE", "ADMIN"]);
+
+export const warehouses = pgTable("warehouses", {
+  id: serial().primaryKey(),
+  code: text().notNull().unique(),
+  name: text().notNull(),
+  priority: integer().notNull().default(100),
+  active: boolean().notNull().default(true),
+  createdAt: createdAt(),
+});
+
+export const products = pgTable("products", {
+  id: serial().primaryKey(),
+  sku: text().notNull().unique(),
+  name: text().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const stockLevels = pgTable(
+  "stock_levels",
+  {
+    id: serial().primaryKey(),
+    productId: integer("product_id").notNull().references(() => products.id),
+    warehouseId: integer("warehouse_id").notNull().references(() => warehouses.id),
+    onHand: integer("on_hand").notNull().default(0),
+    reserved: integer().notNull().default(0),
+    lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
+    version: integer().notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("stock_levels_product_warehouse_key").on(t.productId, t.warehouseId),
+    index("stock_levels_warehouse_idx").on(t.warehouseId),
+    check("stock_levels_reserved_within_on_hand", sql`${t.reserved} >= 0 AND ${t.reserved} <= ${t.onHand}`),
+    check("stock_levels_threshold_non_negative", sql`${t.lowStockThreshold} >= 0`),
+  ],
+);
+
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    orderId: text("order_id").notNull().unique(),
+    status: reservationStatus().notNull().default("ACTIVE"),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    actor: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("reservations_active_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'ACTIVE'`),
+    index("reservations_status_id_idx").on(t.status, t.id),
+  ],
+);
+
+export const reservationLines = pgTable(
+  "reservation_lines",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    reservationId: bigint("reservation_id", { mode: "number" })
+      .notNull()
+      .references(() => reservations.id),
+    levelId: integer("level_id")
+      .notNull()
+      .references(() => stockLevels.id),
+    quantity: integer().notNull(),
+  },
+  (t) => [
+    index("reservation_lines_reservation_idx").on(t.reservationId),
+    index("reservation_lines_level_idx").on(t.levelId),
+    check("reservation_lines_quantity_positive", sql`${t.quantity} > 0`),
+  ],
+);
+
+/** Claims an orderId for a direct sale so that a repeated deductStock does not deduct twice. */
+export const deductions = pgTable("deductions", {
+  orderId: text("order_id").primaryKey(),
+  createdAt: createdAt(),
+});
+
+/** The audit ledger. Append-only: a trigger refuses UPDATE and DELETE. */
+export const stockMovements = pgTable(
+  "stock_movements",
+  {
+    id: ledgerId(),
+    levelId: integer("level_id")
+      .notNull()
+      .references(() => stockLevels.id),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    warehouseId: integer("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    type: movementType().notNull(),
+    onHandDelta: integer("on_hand_delta").notNull(),
+    reservedDelta: integer("reserved_delta").notNull(),
+    onHandAfter: integer("on_hand_after").notNull(),
+    reservedAfter: integer("reserved_after").notNull(),
+    version: integer().notNull(),
+    orderId: text("order_id"),
+    reason: text(),
+    actor: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("stock_movements_level_version_key").on(t.levelId, t.version),
+    index("stock_movements_product_idx").on(t.productId, t.id),
+    index("stock_movements_warehouse_idx").on(t.warehouseId, t.id),
+    index("stock_movements_order_idx").on(t.orderId),
+    index("stock_movements_type_idx").on(t.type, t.id),
+  ],
+);
+
+/** Low-stock crossings, edge-triggered; numbered from the ledger sequence like movements. */
+export const stockAlerts = pgTable(
+  "stock_alerts",
+  {
+    id: ledgerId(),
+    levelId: integer("level_id")
+      .notNull()
+      .references(() => stockLevels.id),
+    warehouseId: integer("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    kind: alertKind().notNull(),
+    threshold: integer().notNull(),
+    availableBefore: integer("available_before").notNull(),
+    availableAfter: integer("available_after").notNull(),
+    movementId: bigint("movement_id", { mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("stock_alerts_warehouse_idx").on(t.warehouseId, t.id)],
+);
+
+export const apiKeys = pgTable("api_keys", {
+  id: serial().primaryKey(),
+  name: text().notNull().unique(),
+  role: role().notNull(),
+  /** SHA-256 of the key: keys are high-entropy, so a fast hash is enough and lookups stay O(1). */
+  keyHash: text("key_hash").notNull().unique(),
+  prefix: text().notNull(),
+  createdAt: createdAt(),
+  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+});
+
+/** One row: how far the relay has published the ledger. */
+export const relayState = pgTable("relay_state", {
+  id: integer().primaryKey().default(1),
+  publishedUpTo: bigint("published_up_to", { mode: "number" }).notNull().default(0),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,32 @@
+import type { ReservationService } from "./reservation.service.js";
+import type { Actor } from "./types.js";
+
+export const SYSTEM: Actor = { name: "system", role: "ADMIN" };
+
+/**
+ * Expires overdue reservations every `intervalMs`. Safe on any number of
+ * instances: each batch skips reservations another sweeper holds.
+ */
+export function startExpirySweeper(reservations: ReservationService, intervalMs: number, log: (msg: string) => void) {
+  let running: Promise<void> | null = null;
+  const sweep = () => {
+    if (running) return;
+    running = reservations
+      .expireOverdue(SYSTEM)
+      .then((n) => {
+        if (n > 0) log(`expired ${n} unpaid reservation(s)`);
+      })
+      .catch((err) => log(`expiry sweep failed: ${(err as Error).message}`))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { SQLSTATE, sqlState } from "../db/errors.js";
+import {
+  type AlertRow,
+  findLevel,
+  insertAlerts,
+  insertMovements,
+  type LevelRow,
+  type NewAlert,
+  type NewMovement,
+  updateLevel,
+} from "../db/stock.queries.js";
+import type { Tx } from "../db/client.js";
+import { crossing } from "./alerts.js";
+import { refuse, StockRefusal } from "./stock.errors.js";
+import type { Actor, Change, LevelChanged } from "./types.js";
+
+export interface Applied {
+  changed: LevelChanged[];
+  alerts: AlertRow[];
+}
+
+/**
+ * Applies changes inside the caller's transaction: one guarded UPDATE per
+ * change, in ascending level id order (so two multi-line requests never wait
+ * on each other in a cycle), then one INSERT for all movement rows and one for
+ * any alerts. The first refusal throws, which rolls the whole transaction back.
+ * Returns the results in the order the changes were given.
+ */
+export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Actor): Promise<Applied> {
+  const order = changes.map((_, i) => i).sort((a, b) => changes[a]!.levelId - changes[b]!.levelId || a - b);
+  const after: LevelRow[] = new Array(changes.length);
+  for (const i of order) {
+    const c = changes[i]!;
+    after[i] = await guardedUpdate(tx, c);
+  }
+  const movementRows: NewMovement[] = changes.map((c, i) => ({
+    levelId: c.levelId,
+    productId: c.productId,
+    warehouseId: c.warehouseId,
+    type: c.type,
+    onHandDelta: c.onHandDelta,
+    reservedDelta: c.reservedDelta,
+    onHandAfter: after[i]!.onHand,
+    reservedAfter: after[i]!.reserved,
+    version: after[i]!.version,
+    orderId: c.orderId ?? null,
+    reason: c.reason ?? null,
+    actor: actor.name,
+  }));
+  // Rows go in ascending level order too, so ledger ids follow versions per level.
+  const inserted = await insertMovements(tx, order.map((i) => movementRows[i]!));
+  const movements = new Array<(typeof inserted)[number]>(changes.length);
+  order.forEach((i, k) => (movements[i] = inserted[k]!));
+
+  const alertRows: NewAlert[] = [];
+  for (const i of order) {
+    const c = changes[i]!;
+    const level = after[i]!;
+    const availableAfter = level.onHand - level.reserved;
+    const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
+    const kind = crossing(availableBefore, availableAfter, level.lowStockThreshold);
+    if (kind) {
+      alertRows.push({
+        levelId: level.id,
+        warehouseId: level.warehouseId,
+        kind,
+        threshold: level.lowStockThreshold,
+        availableBefore,
+        availableAfter,
+        movementId: movements[i]!.id,
+      });
+    }
+  }
+  const alerts = await insertAlerts(tx, alertRows);
+  return { changed: changes.map((_, i) => ({ level: after[i]!, movement: movements[i]! })), alerts };
+}
+
+async function guardedUpdate(tx: Tx, c: Change): Promise<LevelRow> {
+  let row: LevelRow | null;
+  try {
+    row = await updateLevel(tx, {
+      levelId: c.levelId,
+      onHandDelta: c.onHandDelta,
+      reservedDelta: c.reservedDelta,
+      minAvailable: c.minAvailable,
+      expectedVersion: c.expectedVersion,
+    });
+  } catch (err) {
+    if (sqlState(err) === SQLSTATE.numericOutOfRange) {
+      throw new StockRefusal("INVALID_QUANTITY", `stock of "${c.sku}" in ${c.warehouseCode} would exceed 2147483647`, {
+        sku: c.sku,
+        warehouse: c.warehouseCode,
+        requested: c.requested,
+      });
+    }
+    throw err;
+  }
+  if (row) return row;
+  throw await explainRefusal(tx, c);
+}
+
+/** Why a guarded update matched no row: read only to word the refusal. */
+async function explainRefusal(tx: Tx, c: Change): Promise<StockRefusal> {
+  const now = await findLevel(tx, c.levelId);
+  if (!now) return refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0);
+  if (c.expectedVersion !== undefined && now.version !== c.expectedVersion) {
+    return refuse.versionConflict(c.sku, c.warehouseCode, now.version);
+  }
+  return refuse.insufficient(c.sku, c.warehouseCode, c.requested, now.onHand - now.reserved);
+}

@@ -1,0 +1,123 @@
+import { InputRejected } from "./stock.errors.js";
+
+/** The input limits of DESIGN.md, checked before anything touches the database. */
+export const LIMITS = {
+  quantityMax: 1_000_000,
+  codePattern: /^[A-Za-z0-9._-]{1,64}$/,
+  orderIdMax: 128,
+  nameMax: 200,
+  reasonMax: 500,
+  linesMax: 100,
+  ttlMax: 86_400,
+  firstMax: 500,
+  thresholdMax: 1_000_000,
+} as const;
+
+function isInt(n: unknown): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n);
+}
+
+export function quantity(q: unknown, field = "quantity"): number {
+  if (!isInt(q) || q < 1 || q > LIMITS.quantityMax) {
+    throw new InputRejected(`${field} must be an integer from 1 to ${LIMITS.quantityMax}`, field);
+  }
+  return q;
+}
+
+export function signedDelta(d: unknown, field = "delta"): number {
+  if (!isInt(d) || d === 0 || Math.abs(d) > LIMITS.quantityMax) {
+    throw new InputRejected(`${field} must be a non-zero integer within ±${LIMITS.quantityMax}`, field);
+  }
+  return d;
+}
+
+export function nonNegative(n: unknown, field: string, max: number = LIMITS.quantityMax): number {
+  if (!isInt(n) || n < 0 || n > max) throw new InputRejected(`${field} must be an integer from 0 to ${max}`, field);
+  return n;
+}
+
+export function sku(s: unknown, field = "sku"): string {
+  if (typeof s !== "string" || !LIMITS.codePattern.test(s)) {
+    throw new InputRejected(`${field} must be 1-64 characters of A-Z a-z 0-9 . _ -`, field);
+  }
+  return s;
+}
+
+export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
+
+// Printable: no control characters (C0, DEL, C1) and no lone surrogates.
+const printable = /^[^\p{Cc}\p{Cs}]+$/u;
+
+export function orderId(s: unknown, field = "orderId"): string {
+  if (typeof s !== "string" || s.length < 1 || s.length > LIMITS.orderIdMax || !printable.test(s)) {
+    throw new InputRejected(`${field} must be 1-${LIMITS.orderIdMax} printable characters`, field);
+  }
+  return s;
+}
+
+function text(s: unknown, field: string, max: number, required: boolean): string | undefined {
+  if (s === undefined || s === null) {
+    if (required) throw new InputRejected(`${field} is required`, field);
+    return undefined;
+  }
+  if (typeof s !== "string" || s.length > max || (required && s.trim() === "") || /[\p{Cc}\p{Cs}]/u.test(s.replace(/[\n\t]/g, ""))) {
+    throw new InputRejected(`${field} must be ${required ? "1" : "0"}-${max} characters without control characters`, field);
+  }
+  return s;
+}
+
+export const name = (s: unknown, field = "name") => text(s, field, LIMITS.nameMax, true) as string;
+export const reason = (s: unknown, field = "reason") => text(s, field, LIMITS.reasonMax, false);
+export const requiredReason = (s: unknown, field = "reason") => text(s, field, LIMITS.reasonMax, true) as string;
+
+export function ttlSeconds(t: unknown): number | undefined {
+  if (t === undefined || t === null) return undefined;
+  if (!isInt(t) || t < 1 || t > LIMITS.ttlMax) {
+    throw new InputRejected(`ttlSeconds must be an integer from 1 to ${LIMITS.ttlMax}`, "ttlSeconds");
+  }
+  return t;
+}
+
+export function first(n: unknown, fallback: number): number {
+  if (n === undefined || n === null) return fallback;
+  if (!isInt(n) || n < 1 || n > LIMITS.firstMax) {
+    throw new InputRejected(`first must be an integer from 1 to ${LIMITS.firstMax}`, "first");
+  }
+  return n;
+}
+
+export interface LineInput {
+  sku: string;
+  quantity: number;
+  warehouse?: string | null;
+}
+export interface Line {
+  sku: string;
+  quantity: number;
+  /** undefined: the service chooses. */
+  warehouse: string | undefined;
+}
+
+/**
+ * Validates request lines and merges lines of the same sku and warehouse into
+ * one (their sum must itself be within the quantity limit), keeping first-seen order.
+ */
+export function lines(input: readonly LineInput[] | undefined | null, field = "items"): Line[] {
+  if (!Array.isArray(input) || input.length < 1 || input.length > LIMITS.linesMax) {
+    throw new InputRejected(`${field} must have 1 to ${LIMITS.linesMax} lines`, field);
+  }
+  const merged = new Map<string, Line>();
+  input.forEach((l, i) => {
+    const s = sku(l.sku, `${field}[${i}].sku`);
+    const q = quantity(l.quantity, `${field}[${i}].quantity`);
+    const w = l.warehouse == null ? undefined : warehouseCode(l.warehouse, `${field}[${i}].warehouse`);
+    const key = `${s}\u0000${w ?? ""}`;
+    const seen = merged.get(key);
+    if (seen) {
+      seen.quantity = quantity(seen.quantity + q, `${field} (sum of lines of ${s})`);
+    } else {
+      merged.set(key, { sku: s, quantity: q, warehouse: w });
+    }
+  });
+  return [...merged.values()];
+}

@@ -1,0 +1,139 @@
+import type { Database } from "../db/client.js";
+import {
+  activeLevelsByProductIds,
+  alertPage,
+  levelsByIds,
+  levelsByProductIds,
+  lowStockPage,
+  type MovementFilter,
+  movementPage,
+  movementsByIds,
+  type ProductFilter,
+  productPage,
+  productsByIds,
+  reservationPage,
+  warehousesByIds,
+} from "../db/read.queries.js";
+import { linesOf, reservationByOrder, type ReservationRow } from "../db/reservation.queries.js";
+import { findLevel, type LevelRow } from "../db/stock.queries.js";
+import type { Catalog } from "./catalog.js";
+import * as limit from "./limits.js";
+import { InputRejected, refuse } from "./stock.errors.js";
+
+export interface Summary {
+  onHand: number;
+  reserved: number;
+  available: number;
+  lowStock: boolean;
+  outOfStock: boolean;
+}
+
+/** Reads for the API: pages, filters and the batch look-ups behind its loaders. */
+export class QueryService {
+  constructor(
+    private readonly database: Database,
+    private readonly catalog: Catalog,
+    /** The highest ledger sequence below which nothing can still commit. */
+    private readonly settledUpTo: () => number,
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  product(sku: string) {
+    return this.catalog.product(limit.sku(sku));
+  }
+
+  productPage(first: number | null | undefined, afterId: number | null, filter?: ProductFilter) {
+    if (filter?.search != null && filter.search.length > 200) throw new InputRejected("search must be at most 200 characters", "filter.search");
+    return productPage(this.db, limit.first(first, 20), afterId, filter);
+  }
+
+  warehouses() {
+    return this.catalog.reloadWarehouses();
+  }
+
+  async warehouseId(code: string | null | undefined): Promise<number | null> {
+    if (code == null) return null;
+    return (await this.catalog.warehouse(limit.warehouseCode(code))).id;
+  }
+
+  async lowStockLevels(warehouse: string | null | undefined, first: number | null | undefined, afterLevelId: number | null) {
+    const n = limit.first(first, 50);
+    const warehouseId = await this.warehouseId(warehouse);
+    let after: { available: number; id: number } | null = null;
+    if (afterLevelId !== null) {
+      const level = await findLevel(this.db, afterLevelId);
+      if (level) after = { available: level.onHand - level.reserved, id: level.id };
+    }
+    return lowStockPage(this.db, n, warehouseId, after);
+  }
+
+  reservation(orderId: string) {
+    return reservationByOrder(this.db, limit.orderId(orderId));
+  }
+
+  reservationPage(status: ReservationRow["status"] | null | undefined, first: number | null | undefined, beforeId: number | null) {
+    return reservationPage(this.db, limit.first(first, 20), beforeId, status);
+  }
+
+  async movementPage(
+    filter: { sku?: string | null; warehouse?: string | null; type?: MovementFilter["type"]; orderId?: string | null },
+    first: number | null | undefined,
+    after: number | null,
+    newestFirst: boolean,
+  ) {
+    const n = limit.first(first, 50);
+    const f: MovementFilter = { type: filter.type ?? null };
+    if (filter.sku != null) f.productId = await this.catalog.productId(limit.sku(filter.sku));
+    if (filter.warehouse != null) f.warehouseId = (await this.warehouseId(filter.warehouse))!;
+    if (filter.orderId != null) f.orderId = limit.orderId(filter.orderId);
+    return movementPage(this.db, f, n, after, { newestFirst, settledUpTo: this.settledUpTo() });
+  }
+
+  async alertPage(warehouse: string | null | undefined, first: number | null | undefined, beforeId: number | null) {
+    return alertPage(this.db, limit.first(first, 50), beforeId, await this.warehouseId(warehouse));
+  }
+
+  async levelsOfProduct(sku: string) {
+    const id = await this.catalog.productId(limit.sku(sku));
+    return levelsByProductIds(this.db, [id]);
+  }
+
+  // Batch look-ups for the per-request loaders: one statement per batch.
+  productsByIds = (ids: readonly number[]) => productsByIds(this.db, ids);
+  warehousesByIds = (ids: readonly number[]) => warehousesByIds(this.db, ids);
+  levelsByIds = (ids: readonly number[]) => levelsByIds(this.db, ids);
+  levelsByProductIds = (ids: readonly number[]) => levelsByProductIds(this.db, ids);
+  movementsByIds = (ids: readonly number[]) => movementsByIds(this.db, ids);
+  linesByReservationIds = (ids: readonly number[]) => linesOf(this.db, ids);
+
+  async summariesByProductIds(ids: readonly number[]): Promise<Map<number, Summary>> {
+    const levels = await activeLevelsByProductIds(this.db, ids);
+    const out = new Map<number, Summary>(ids.map((id) => [id, summarize([])]));
+    const byProduct = new Map<number, LevelRow[]>();
+    for (const l of levels) byProduct.set(l.productId, [...(byProduct.get(l.productId) ?? []), l]);
+    for (const [id, ls] of byProduct) out.set(id, summarize(ls));
+    return out;
+  }
+
+  requireProduct = async (sku: string) => {
+    const p = await this.product(sku);
+    if (!p) throw refuse.productNotFound(sku);
+    return p;
+  };
+}
+
+export function summarize(levels: readonly LevelRow[]): Summary {
+  const onHand = levels.reduce((s, l) => s + l.onHand, 0);
+  const reserved = levels.reduce((s, l) => s + l.reserved, 0);
+  const available = onHand - reserved;
+  return {
+    onHand,
+    reserved,
+    available,
+    lowStock: levels.some((l) => l.onHand - l.reserved <= l.lowStockThreshold),
+    outOfStock: available === 0,
+  };
+}

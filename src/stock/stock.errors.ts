@@ -1,0 +1,66 @@
+export const stockErrorCodes = [
+  "INSUFFICIENT_STOCK",
+  "PRODUCT_NOT_FOUND",
+  "WAREHOUSE_NOT_FOUND",
+  "RESERVATION_NOT_FOUND",
+  "RESERVATION_EXPIRED",
+  "INVALID_STATE",
+  "VERSION_CONFLICT",
+  "DUPLICATE",
+  "INVALID_QUANTITY",
+] as const;
+export type StockErrorCode = (typeof stockErrorCodes)[number];
+
+export interface StockErrorDetails {
+  sku?: string;
+  warehouse?: string;
+  requested?: number;
+  available?: number;
+  currentVersion?: number;
+}
+
+/**
+ * A business rule said no. Thrown inside a transaction it rolls the whole
+ * change back; the API turns it into a `StockError` in the payload.
+ */
+export class StockRefusal extends Error {
+  constructor(
+    readonly code: StockErrorCode,
+    message: string,
+    readonly details: StockErrorDetails = {},
+  ) {
+    super(message);
+    this.name = "StockRefusal";
+  }
+}
+
+/** The request itself is malformed (a limit of DESIGN.md): BAD_USER_INPUT, nothing is attempted. */
+export class InputRejected extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "InputRejected";
+  }
+}
+
+export const refuse = {
+  productNotFound: (sku: string) => new StockRefusal("PRODUCT_NOT_FOUND", `no product with sku "${sku}"`, { sku }),
+  warehouseNotFound: (code: string) =>
+    new StockRefusal("WAREHOUSE_NOT_FOUND", `no active warehouse with code "${code}"`, { warehouse: code }),
+  reservationNotFound: (orderId: string) =>
+    new StockRefusal("RESERVATION_NOT_FOUND", `no reservation for order "${orderId}"`),
+  insufficient: (sku: string, warehouse: string, requested: number, available: number) =>
+    new StockRefusal(
+      "INSUFFICIENT_STOCK",
+      `only ${available} of "${sku}" available in ${warehouse}, ${requested} requested`,
+      { sku, warehouse, requested, available },
+    ),
+  versionConflict: (sku: string, warehouse: string, currentVersion: number) =>
+    new StockRefusal(
+      "VERSION_CONFLICT",
+      `stock level of "${sku}" in ${warehouse} is at version ${currentVersion}, not the expected one`,
+      { sku, warehouse, currentVersion },
+    ),
+};

@@ -1,0 +1,361 @@
+import { insertLevelIfMissing } from "../db/catalog.queries.js";
+import type { Tx } from "../db/client.js";
+import { SQLSTATE, sqlState } from "../db/errors.js";
+import {
+  findLevel,
+  insertAlerts,
+  lockKey,
+  type LevelRow,
+  movementsByOrder,
+  type MovementRow,
+  returnableForOrder,
+  setOnHandAtVersion,
+  updateThreshold,
+} from "../db/stock.queries.js";
+import { claimDeduction } from "../db/reservation.queries.js";
+import { crossing } from "./alerts.js";
+import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
+import { applyChanges } from "./ledger.js";
+import * as limit from "./limits.js";
+import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
+import type { Actor, Change, LevelChanged, Place } from "./types.js";
+import type { UnitOfWork } from "./unit-of-work.js";
+import { products, warehouses } from "../db/schema.js";
+
+export interface CreateProductInput {
+  sku: string;
+  name: string;
+  initialStock?: number | null;
+  lowStockThreshold?: number | null;
+  warehouse?: string | null;
+}
+export interface CreateWarehouseInput {
+  code: string;
+  name: string;
+  priority?: number | null;
+}
+export interface ReceiveInput {
+  sku: string;
+  quantity: number;
+  warehouse?: string | null;
+  reason?: string | null;
+  orderId?: string | null;
+}
+export interface AdjustInput {
+  sku: string;
+  warehouse?: string | null;
+  delta?: number | null;
+  countedQuantity?: number | null;
+  reason: string;
+  expectedVersion?: number | null;
+}
+export interface ThresholdInput {
+  sku: string;
+  warehouse?: string | null;
+  threshold: number;
+  expectedVersion?: number | null;
+}
+export interface DeductInput {
+  orderId?: string | null;
+  items: limit.LineInput[];
+  reason?: string | null;
+}
+export interface CheckLine {
+  sku: string;
+  requested: number;
+  available: number;
+  sufficient: boolean;
+}
+
+/** The level the change left behind and the movement that records it (none when nothing changed). */
+export interface LevelResult {
+  level: LevelRow;
+  movement: MovementRow | null;
+}
+
+const COUNT_RETRIES = 5;
+
+/**
+ * Stock that is not held for an order: products, warehouses, receipts,
+ * corrections, thresholds, direct sales and returns. Every change is one
+ * transaction of guarded updates plus its ledger rows (see ledger.ts).
+ */
+export class StockService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly catalog: Catalog,
+  ) {}
+
+  async createWarehouse(input: CreateWarehouseInput): Promise<WarehouseRow> {
+    const code = limit.warehouseCode(input.code, "code");
+    const name = limit.name(input.name);
+    const priority = input.priority ?? 100;
+    if (!Number.isSafeInteger(priority) || priority < 0 || priority > 1_000_000) {
+      throw new InputRejected("priority must be an integer from 0 to 1000000", "priority");
+    }
+    try {
+      const [row] = await this.uow.run((tx) => tx.insert(warehouses).values({ code, name, priority }).returning(), { writes: false });
+      await this.catalog.reloadWarehouses();
+      return row!;
+    } catch (err) {
+      if (sqlState(err) === SQLSTATE.uniqueViolation) {
+        throw new StockRefusal("DUPLICATE", `a warehouse with code "${code}" already exists`, { warehouse: code });
+      }
+      throw err;
+    }
+  }
+
+  async createProduct(input: CreateProductInput, actor: Actor): Promise<ProductRow> {
+    const sku = limit.sku(input.sku);
+    const name = limit.name(input.name);
+    const initial = limit.nonNegative(input.initialStock ?? 0, "initialStock");
+    const threshold = limit.nonNegative(input.lowStockThreshold ?? 0, "lowStockThreshold", limit.LIMITS.thresholdMax);
+    const code = input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse);
+    const warehouse = await this.catalog.warehouse(code);
+    try {
+      return await this.uow.run(async (tx) => {
+        const [product] = await tx.insert(products).values({ sku, name }).returning();
+        const levelId = await insertLevelIfMissing(tx, product!.id, warehouse.id, threshold);
+        if (initial > 0) {
+          const place: Place = { productId: product!.id, sku, warehouseId: warehouse.id, warehouseCode: warehouse.code };
+          await applyChanges(tx, [receiveChange(place, levelId, initial, null, "initial stock")], actor);
+        }
+        return product!;
+      });
+    } catch (err) {
+      if (sqlState(err) === SQLSTATE.uniqueViolation) {
+        throw new StockRefusal("DUPLICATE", `a product with sku "${sku}" already exists`, { sku });
+      }
+      throw err;
+    }
+  }
+
+  async receive(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
+    const sku = limit.sku(input.sku);
+    const q = limit.quantity(input.quantity);
+    const reason = limit.reason(input.reason);
+    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    return this.uow.run(async (tx) => {
+      const levelId = await this.catalog.levelId(place, tx);
+      return single(await applyChanges(tx, [receiveChange(place, levelId, q, null, reason)], actor));
+    });
+  }
+
+  /** A customer return: onHand grows. With an orderId, no more than that order bought there can come back. */
+  async returnStock(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
+    const sku = limit.sku(input.sku);
+    const q = limit.quantity(input.quantity);
+    const reason = limit.reason(input.reason);
+    const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
+    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    return this.uow.run(async (tx) => {
+      const levelId = await this.catalog.levelId(place, tx);
+      if (orderId !== null) {
+        // Two returns of one order must not both pass the check below.
+        await lockKey(tx, `return:${orderId}`);
+        const { sold, returnable } = await returnableForOrder(tx, orderId, levelId);
+        if (sold === 0) {
+          throw new StockRefusal("RESERVATION_NOT_FOUND", `order "${orderId}" bought no "${sku}" in ${place.warehouseCode}`, {
+            sku,
+            warehouse: place.warehouseCode,
+          });
+        }
+        if (q > returnable) {
+          throw new StockRefusal(
+            "INVALID_QUANTITY",
+            `only ${returnable} of "${sku}" from order "${orderId}" can still be returned, ${q} given`,
+            { sku, warehouse: place.warehouseCode, requested: q, available: returnable },
+          );
+        }
+      }
+      const change: Change = { ...receiveChange(place, levelId, q, orderId, reason), type: "RETURN" };
+      return single(await applyChanges(tx, [change], actor));
+    });
+  }
+
+  async adjust(input: AdjustInput, actor: Actor): Promise<LevelResult> {
+    const sku = limit.sku(input.sku);
+    const reason = limit.requiredReason(input.reason);
+    const hasDelta = input.delta != null;
+    const hasCount = input.countedQuantity != null;
+    if (hasDelta === hasCount) throw new InputRejected("give exactly one of delta and countedQuantity", "delta");
+    const expectedVersion = input.expectedVersion == null ? undefined : limit.nonNegative(input.expectedVersion, "expectedVersion", 2 ** 31 - 1);
+    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+
+    if (hasDelta) {
+      const delta = limit.signedDelta(input.delta);
+      return this.uow.run(async (tx) => {
+        const levelId = await this.catalog.levelId(place, tx);
+        const change: Change = {
+          ...place,
+          levelId,
+          type: "ADJUST",
+          onHandDelta: delta,
+          reservedDelta: 0,
+          requested: Math.abs(delta),
+          // Taking stock away may not cut into what is held for orders.
+          minAvailable: delta < 0 ? -delta : undefined,
+          expectedVersion,
+          reason,
+        };
+        return single(await applyChanges(tx, [change], actor));
+      });
+    }
+
+    const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", 2 ** 31 - 1);
+    // The difference depends on the current count: read the version, write only
+    // while it holds, retry a bounded number of times (DESIGN.md).
+    for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
+      const outcome = await this.uow.run(async (tx): Promise<LevelResult | "retry"> => {
+        const levelId = await this.catalog.levelId(place, tx);
+        const level = (await findLevel(tx, levelId))!;
+        if (expectedVersion !== undefined && level.version !== expectedVersion) {
+          throw refuse.versionConflict(sku, place.warehouseCode, level.version);
+        }
+        if (counted < level.reserved) {
+          throw new StockRefusal(
+            "INSUFFICIENT_STOCK",
+            `counted ${counted} of "${sku}" in ${place.warehouseCode} but ${level.reserved} are held for orders: release them first`,
+            { sku, warehouse: place.warehouseCode, requested: level.reserved, available: counted },
+          );
+        }
+        const delta = counted - level.onHand;
+        if (delta === 0) return { level, movement: null };
+        const after = await setOnHandAtVersion(tx, levelId, level.version, counted);
+        if (!after) return "retry";
+        const movement = await this.recordCount(tx, place, after, delta, reason, actor);
+        return { level: after, movement };
+      });
+      if (outcome !== "retry") return outcome;
+    }
+    throw new StockRefusal("VERSION_CONFLICT", `stock level of "${sku}" kept changing during the count; count again`, {
+      sku,
+      warehouse: place.warehouseCode,
+    });
+  }
+
+  private async recordCount(tx: Tx, place: Place, after: LevelRow, delta: number, reason: string, actor: Actor): Promise<MovementRow> {
+    const { insertMovements } = await import("../db/stock.queries.js");
+    const [movement] = await insertMovements(tx, [
+      {
+        levelId: after.id,
+        productId: place.productId,
+        warehouseId: place.warehouseId,
+        type: "ADJUST",
+        onHandDelta: delta,
+        reservedDelta: 0,
+        onHandAfter: after.onHand,
+        reservedAfter: after.reserved,
+        version: after.version,
+        reason,
+        actor: actor.name,
+      },
+    ]);
+    const availableAfter = after.onHand - after.reserved;
+    const kind = crossing(availableAfter - delta, availableAfter, after.lowStockThreshold);
+    if (kind) {
+      await insertAlerts(tx, [
+        {
+          levelId: after.id,
+          warehouseId: after.warehouseId,
+          kind,
+          threshold: after.lowStockThreshold,
+          availableBefore: availableAfter - delta,
+          availableAfter,
+          movementId: movement!.id,
+        },
+      ]);
+    }
+    return movement!;
+  }
+
+  async setThreshold(input: ThresholdInput): Promise<LevelResult> {
+    const sku = limit.sku(input.sku);
+    const threshold = limit.nonNegative(input.threshold, "threshold", limit.LIMITS.thresholdMax);
+    const expectedVersion = input.expectedVersion == null ? undefined : limit.nonNegative(input.expectedVersion, "expectedVersion", 2 ** 31 - 1);
+    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    return this.uow.run(async (tx) => {
+      const levelId = await this.catalog.levelId(place, tx);
+      const changed = await updateThreshold(tx, levelId, threshold, expectedVersion);
+      if (!changed) {
+        const now = (await findLevel(tx, levelId))!;
+        throw refuse.versionConflict(sku, place.warehouseCode, now.version);
+      }
+      const { level, oldThreshold } = changed;
+      const available = level.onHand - level.reserved;
+      const kind = crossing(available, available, oldThreshold, threshold);
+      if (kind) {
+        await insertAlerts(tx, [
+          {
+            levelId,
+            warehouseId: level.warehouseId,
+            kind,
+            threshold,
+            availableBefore: available,
+            availableAfter: available,
+            movementId: null,
+          },
+        ]);
+      }
+      return { level, movement: null };
+    });
+  }
+
+  /** A sale without a reservation: all lines or none. A repeated orderId returns the first sale's movements. */
+  async deduct(input: DeductInput, actor: Actor): Promise<MovementRow[]> {
+    const lines = limit.lines(input.items);
+    const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
+    const reason = limit.reason(input.reason);
+    const places = await Promise.all(lines.map((l) => this.catalog.place(l.sku, l.warehouse)));
+    const levelIds = await Promise.all(places.map((p) => this.catalog.existingLevelId(p)));
+    return this.uow.run(async (tx) => {
+      if (orderId !== null && !(await claimDeduction(tx, orderId))) {
+        const earlier = await movementsByOrder(tx, orderId, "DEDUCT");
+        const same =
+          earlier.length === lines.length &&
+          lines.every((l, i) => earlier.some((m) => m.levelId === levelIds[i] && -m.onHandDelta === l.quantity));
+        if (!same) throw new StockRefusal("DUPLICATE", `order "${orderId}" was already deducted with other lines`);
+        return earlier;
+      }
+      const changes: Change[] = lines.map((l, i) => {
+        const levelId = levelIds[i];
+        if (levelId == null) throw refuse.insufficient(l.sku, places[i]!.warehouseCode, l.quantity, 0);
+        return {
+          ...places[i]!,
+          levelId,
+          type: "DEDUCT",
+          onHandDelta: -l.quantity,
+          reservedDelta: 0,
+          requested: l.quantity,
+          minAvailable: l.quantity,
+          orderId,
+          reason,
+        };
+      });
+      return (await applyChanges(tx, changes, actor)).changed.map((c) => c.movement);
+    });
+  }
+
+  /** Can these lines be reserved right now? Reads only. */
+  async check(items: limit.LineInput[]): Promise<CheckLine[]> {
+    const lines = limit.lines(items);
+    return Promise.all(
+      lines.map(async (l) => {
+        const place = await this.catalog.place(l.sku, l.warehouse);
+        const levelId = await this.catalog.existingLevelId(place);
+        const level = levelId === null ? null : await findLevel(this.uow.database.db, levelId);
+        const available = level ? level.onHand - level.reserved : 0;
+        return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
+      }),
+    );
+  }
+}
+
+function receiveChange(place: Place, levelId: number, q: number, orderId: string | null, reason: string | null | undefined): Change {
+  return { ...place, levelId, type: "RECEIVE", onHandDelta: q, reservedDelta: 0, requested: q, orderId, reason };
+}
+
+function single(applied: { changed: LevelChanged[] }): LevelResult {
+  const first = applied.changed[0]!;
+  return { level: first.level, movement: first.movement };
+}
