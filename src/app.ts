@@ -1,0 +1,127 @@
+import "reflect-metadata";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sql } from "drizzle-orm";
+import { ApiKeyService } from "./access/api-keys.service.js";
+import type { Config } from "./config.js";
+import { type Database, openDatabase } from "./db/client.js";
+import { runMigrations } from "./db/migrate.js";
+import { type EventBus, inProcessBus } from "./events/bus.js";
+import { LedgerHub } from "./events/hub.js";
+import { redisBus } from "./events/redis-bus.js";
+import { LedgerRelay } from "./events/relay.js";
+import type { Services } from "./graphql/context.js";
+import { createSchema } from "./graphql/schema.js";
+import { createLogger, type Logger } from "./log.js";
+import { createHttpApp } from "./server/http.js";
+import { attachWebSocket } from "./server/ws.js";
+import { Catalog } from "./stock/catalog.js";
+import { startExpirySweeper } from "./stock/expiry-sweeper.js";
+import { QueryService } from "./stock/query.service.js";
+import { ReservationService } from "./stock/reservation.service.js";
+import { StockService } from "./stock/stock.service.js";
+import { UnitOfWork } from "./stock/unit-of-work.js";
+
+export interface RunningService {
+  url: string;
+  port: number;
+  services: Services;
+  database: Database;
+  relay: LedgerRelay;
+  /** The first ADMIN key, when this start created it (print it once). */
+  bootstrapKey: string | null;
+  /** Graceful: stop accepting, finish in-flight requests, close sockets (1001), flush the relay, close pools. */
+  dispose(): Promise<void>;
+}
+
+/** The composition root: everything is connected here and nowhere else, and dispose() undoes it. */
+export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const cleanup: Array<() => Promise<void>> = [() => database.close()];
+  const undo = async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => {});
+  };
+  try {
+    await runMigrations(database, config.databaseUrl);
+    const bus: EventBus = config.redisUrl ? redisBus(config.redisUrl, (m) => log.warn(m)) : inProcessBus();
+    cleanup.push(() => bus.dispose());
+
+    const catalog = new Catalog(database);
+    const uow = new UnitOfWork(database);
+    const hub = new LedgerHub(database, bus, { catchUpMs: 500, maxBuffered: 1000, log: (m) => log.warn(m) });
+    await hub.start();
+    cleanup.push(() => hub.stop());
+    const relay = new LedgerRelay(database, bus, {
+      pollMs: 250,
+      electionMs: 1000,
+      haltBeforePublish: config.faults.haltRelayBeforePublish,
+      log: (m) => log.info(m),
+    });
+    uow.onCommit(() => relay.kick());
+    await relay.start();
+    cleanup.push(() => relay.stop());
+
+    const reservations = new ReservationService(uow, catalog, config.reservationTtlSeconds);
+    const keys = new ApiKeyService(database);
+    const services: Services = {
+      stock: new StockService(uow, catalog),
+      reservations,
+      queries: new QueryService(database, catalog, () => hub.settledUpTo),
+      catalog,
+      hub,
+      keys,
+    };
+    const bootstrapKey = await keys.bootstrap(config.adminApiKey);
+    const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m));
+    cleanup.push(() => sweeper.stop());
+
+    const schema = await createSchema({ publicRead: config.publicRead, pubSub: bus });
+    const server = createServer();
+    const ready = async (): Promise<Record<string, boolean>> => {
+      const checks: Record<string, boolean> = {
+        database: await database.db.execute(sql`select 1`).then(() => true, () => false),
+      };
+      if (config.redisUrl) checks.redis = await bus.ping();
+      return checks;
+    };
+    const { app, apollo } = await createHttpApp({ schema, services, server, log, ready, bodyLimit: "1mb" });
+    server.on("request", app);
+    const ws = attachWebSocket({
+      schema,
+      services,
+      server,
+      log,
+      publicRead: config.publicRead,
+      maxPayload: 1024 * 1024,
+      maxSubscriptionsPerConnection: 100,
+      revocationCheckMs: 2000,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.host}:${port}/graphql`;
+
+    let disposing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      services,
+      database,
+      relay,
+      bootstrapKey,
+      dispose: () =>
+        (disposing ??= (async () => {
+          await ws.dispose();
+          await apollo.stop(); // stops accepting and waits for in-flight requests
+          await sweeper.stop();
+          await relay.flush();
+          await undo();
+        })()),
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+import { Repeater } from "@repeaterjs/repeater";
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { relayState } from "../db/schema.js";
+import type { EventBus } from "./bus.js";
+import { type LedgerBatch, type LedgerEvent, LEDGER_TOPIC, loadBatch, reviveBatch } from "./ledger-events.js";
+
+export interface HubOptions {
+  /** How often to compare with relay_state, in case a batch never arrived. */
+  catchUpMs: number;
+  /** Events a subscriber may have waiting before it is cut off as too slow. */
+  maxBuffered: number;
+  log: (msg: string) => void;
+}
+
+export class SlowSubscriberError extends Error {
+  constructor(readonly lastSequence: number) {
+    super(`subscriber fell more than the buffer behind; resume with after: "${lastSequence}"`);
+    this.name = "SlowSubscriberError";
+  }
+}
+
+interface Subscriber {
+  accepts(e: LedgerEvent): boolean;
+  push(e: LedgerEvent): void;
+  /** Live events held back while the subscriber replays the ledger. */
+  parked: LedgerEvent[] | null;
+}
+
+/**
+ * One per instance: turns relay batches into a gap-free stream of ledger
+ * events (filling any gap from the ledger itself) and fans it out to this
+ * instance's subscribers, each with its own bounded buffer.
+ */
+export class LedgerHub {
+  private upTo = 0;
+  private readonly subscribers = new Set<Subscriber>();
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private stopIncoming: (() => void) | null = null;
+  private waiters: Array<{ sequence: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly database: Database,
+    private readonly bus: EventBus,
+    private readonly opts: HubOptions,
+  ) {}
+
+  /** Everything at or below this sequence has been delivered here (and is settled). */
+  get settledUpTo(): number {
+    return this.upTo;
+  }
+
+  async start(): Promise<void> {
+    this.upTo = await this.publishedUpTo();
+    const incoming = this.bus.subscribe(LEDGER_TOPIC)[Symbol.asyncIterator]();
+    this.stopIncoming = () => void incoming.return?.();
+    void (async () => {
+      try {
+        for (;;) {
+          const next = await incoming.next();
+          if (next.done) return;
+          const batch = reviveBatch(next.value as LedgerBatch);
+          this.serially(() => this.accept(batch));
+        }
+      } catch (err) {
+        this.opts.log(`hub: incoming stream ended: ${(err as Error).message}`);
+      }
+    })();
+    this.bus.onReconnect(() => this.serially(() => this.catchUp()));
+    this.timer = setInterval(() => this.serially(() => this.catchUp()), this.opts.catchUpMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.stopIncoming?.();
+    await this.queue;
+  }
+
+  /** Resolves once this hub has delivered everything up to `sequence` (tests, read-your-writes). */
+  reached(sequence: number, timeoutMs = 10_000): Promise<boolean> {
+    if (this.upTo >= sequence) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push({ sequence, resolve: () => (clearTimeout(t), resolve(true)) });
+    });
+  }
+
+  /**
+   * Events for which `accepts` is true, from `after` (replayed from the ledger)
+   * or from now, then live, with no gap and no duplicate at the seam. A
+   * subscriber that lets more than maxBuffered events pile up ends with
+   * SlowSubscriberError, saying where to resume.
+   */
+  subscribe(accepts: (e: LedgerEvent) => boolean, after?: number): AsyncIterableIterator<LedgerEvent> {
+    return new Repeater<LedgerEvent>(async (push, stop) => {
+      let buffered = 0;
+      let last = after ?? this.upTo;
+      const sub: Subscriber = {
+        accepts,
+        parked: after !== undefined ? [] : null,
+        push: (e) => {
+          if (e.sequence <= last) return;
+          if (buffered >= this.opts.maxBuffered) {
+            stop(new SlowSubscriberError(last));
+            return;
+          }
+          last = e.sequence;
+          buffered++;
+          void push(e).then(() => buffered--);
+        },
+      };
+      this.subscribers.add(sub);
+      if (after !== undefined) {
+        try {
+          // Paced by the consumer: each replayed event waits until it was taken.
+          let cursor = after;
+          while (cursor < this.upTo) {
+            const batch = await loadBatch(this.database, cursor, this.upTo, 500);
+            for (const e of batch.events) {
+              if (!accepts(e) || e.sequence <= last) continue;
+              last = e.sequence;
+              await push(e);
+            }
+            cursor = batch.to;
+          }
+          // Synchronous from here on: live delivery resumes exactly where the replay ended.
+          const parked = sub.parked ?? [];
+          sub.parked = null;
+          for (const e of parked) sub.push(e);
+        } catch (err) {
+          stop(err as Error);
+        }
+      }
+      await stop;
+      this.subscribers.delete(sub);
+    });
+  }
+
+  private serially(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((err) => this.opts.log(`hub: ${(err as Error).message}`));
+  }
+
+  private async accept(batch: LedgerBatch): Promise<void> {
+    if (batch.to <= this.upTo) return;
+    if (batch.from > this.upTo) await this.fill(batch.from);
+    this.deliver(batch.events.filter((e) => e.sequence > this.upTo), batch.to);
+  }
+
+  private async catchUp(): Promise<void> {
+    const published = await this.publishedUpTo();
+    if (published > this.upTo) await this.fill(published);
+  }
+
+  /** Loads (upTo, to] from the ledger and delivers it. */
+  private async fill(to: number): Promise<void> {
+    while (this.upTo < to) {
+      const batch = await loadBatch(this.database, this.upTo, to);
+      this.deliver(batch.events, batch.to);
+    }
+  }
+
+  private deliver(events: LedgerEvent[], to: number): void {
+    for (const sub of this.subscribers) {
+      for (const e of events) {
+        if (!sub.accepts(e)) continue;
+        if (sub.parked) sub.parked.push(e);
+        else sub.push(e);
+      }
+    }
+    this.upTo = Math.max(this.upTo, to);
+    if (this.waiters.length > 0) {
+      const due = this.waiters.filter((w) => w.sequence <= this.upTo);
+      this.waiters = this.waiters.filter((w) => w.sequence > this.upTo);
+      for (const w of due) w.resolve();
+    }
+  }
+
+  private async publishedUpTo(): Promise<number> {
+    const rows = await this.database.db
+      .select({ p: relayState.publishedUpTo })
+      .from(relayState)
+      .where(eq(relayState.id, 1));
+    return Number(rows[0]?.p ?? 0);
+  }
+}

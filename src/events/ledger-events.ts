@@ -1,0 +1,95 @@
+import type { Database } from "../db/client.js";
+import { ledgerRange, levelsByIds } from "../db/read.queries.js";
+import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
+
+/** A level as one ledger entry left it (thresholds are the current ones). */
+export interface LevelSnapshot {
+  id: number;
+  productId: number;
+  warehouseId: number;
+  onHand: number;
+  reserved: number;
+  lowStockThreshold: number;
+  version: number;
+  updatedAt: Date;
+}
+
+export type LedgerEvent =
+  | { kind: "movement"; sequence: number; movement: MovementRow; level: LevelSnapshot }
+  | { kind: "alert"; sequence: number; alert: AlertRow; level: LevelSnapshot };
+
+/** Every ledger entry with from < sequence <= to, in sequence order. */
+export interface LedgerBatch {
+  from: number;
+  to: number;
+  events: LedgerEvent[];
+}
+
+export const LEDGER_TOPIC = "stock.ledger";
+export const KICK_TOPIC = "stock.ledger.kick";
+
+/**
+ * Loads the entries of (from, to] as events, at most `limit` of each kind; if a
+ * kind filled its limit the batch ends earlier (its `to` says where).
+ */
+export async function loadBatch(database: Database, from: number, to: number, limit = 1000): Promise<LedgerBatch> {
+  const { movements, alerts } = await ledgerRange(database.db, from, to, limit);
+  let end = to;
+  if (movements.length === limit) end = Math.min(end, movements[movements.length - 1]!.id);
+  if (alerts.length === limit) end = Math.min(end, alerts[alerts.length - 1]!.id);
+  const levelIds = [...new Set([...movements.map((m) => m.levelId), ...alerts.map((a) => a.levelId)])];
+  const levels = new Map((await levelsByIds(database.db, levelIds)).map((l) => [l.id, l]));
+  const snapshots = new Map<number, LevelSnapshot>();
+  const events: LedgerEvent[] = [];
+  for (const m of movements) {
+    if (m.id > end) break;
+    const level = snapshotOf(m, levels.get(m.levelId)!);
+    snapshots.set(m.id, level);
+    events.push({ kind: "movement", sequence: m.id, movement: m, level });
+  }
+  for (const a of alerts) {
+    if (a.id > end) break;
+    const current = levels.get(a.levelId)!;
+    const level = (a.movementId !== null && snapshots.get(a.movementId)) || levelSnapshot(current);
+    events.push({ kind: "alert", sequence: a.id, alert: a, level: { ...level, lowStockThreshold: a.threshold } });
+  }
+  events.sort((x, y) => x.sequence - y.sequence);
+  return { from, to: end, events };
+}
+
+function snapshotOf(m: MovementRow, level: LevelRow): LevelSnapshot {
+  return {
+    id: m.levelId,
+    productId: m.productId,
+    warehouseId: m.warehouseId,
+    onHand: m.onHandAfter,
+    reserved: m.reservedAfter,
+    lowStockThreshold: level.lowStockThreshold,
+    version: m.version,
+    updatedAt: m.createdAt,
+  };
+}
+
+function levelSnapshot(l: LevelRow): LevelSnapshot {
+  return {
+    id: l.id,
+    productId: l.productId,
+    warehouseId: l.warehouseId,
+    onHand: l.onHand,
+    reserved: l.reserved,
+    lowStockThreshold: l.lowStockThreshold,
+    version: l.version,
+    updatedAt: l.updatedAt,
+  };
+}
+
+/** Batches that crossed Redis carry dates as strings: turn them back into Dates. */
+export function reviveBatch(batch: LedgerBatch): LedgerBatch {
+  const date = (d: Date | string) => (d instanceof Date ? d : new Date(d));
+  for (const e of batch.events) {
+    e.level.updatedAt = date(e.level.updatedAt);
+    if (e.kind === "movement") e.movement.createdAt = date(e.movement.createdAt);
+    else e.alert.createdAt = date(e.alert.createdAt);
+  }
+  return batch;
+}

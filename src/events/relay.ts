@@ -1,0 +1,195 @@
+import { eq, sql } from "drizzle-orm";
+import type { Database, Session } from "../db/client.js";
+import { relayState } from "../db/schema.js";
+import type { EventBus } from "./bus.js";
+import { KICK_TOPIC, LEDGER_TOPIC, loadBatch } from "./ledger-events.js";
+import { parseSnapshot, Watermark } from "./watermark.js";
+
+const LEADER_LOCK = 7_411_002;
+
+export interface RelayOptions {
+  /** How often the leader looks at the ledger when nothing woke it. */
+  pollMs: number;
+  /** How often a follower tries to become the leader. */
+  electionMs: number;
+  /** Test-only: stop right before publishing, as if the process died there. */
+  haltBeforePublish: boolean;
+  log: (msg: string) => void;
+}
+
+/**
+ * The outbox relay. The ledger is the source of truth; the relay turns it
+ * into a stream. One leader at a time (a session advisory lock on PostgreSQL;
+ * the only process on PGlite) advances the commit-safe watermark (see
+ * watermark.ts), publishes each new range of the ledger as one batch and
+ * records how far it got in `relay_state`. Hubs on every instance catch up
+ * from the ledger whenever a batch is missing, so a lost publish (Redis down,
+ * a crash between commit and publish) delays an event but never loses it.
+ *
+ * Commits wake it at once: locally through kick(), from other instances
+ * through a kick message on the bus.
+ */
+export class LedgerRelay {
+  private session: Session | null = null;
+  private watermark: Watermark | null = null;
+  private published = 0;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private kickSent = false;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly bus: EventBus,
+    private readonly opts: RelayOptions,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.session !== null;
+  }
+
+  async start(): Promise<void> {
+    await this.elect();
+    this.timers.push(setInterval(() => void this.elect(), this.opts.electionMs).unref());
+    this.timers.push(setInterval(() => this.kick(), this.opts.pollMs).unref());
+    const kicks = this.bus.subscribe(KICK_TOPIC)[Symbol.asyncIterator]();
+    this.unsubscribe = () => void kicks.return?.();
+    void (async () => {
+      try {
+        for (;;) {
+          const next = await kicks.next();
+          if (next.done || this.stopped) return;
+          if (this.isLeader) this.kick();
+        }
+      } catch {
+        // the bus was closed
+      }
+    })();
+  }
+
+  /** Something was committed: publish it soon (the leader) or wake the leader (a follower). */
+  kick(): void {
+    if (this.stopped) return;
+    if (!this.isLeader) {
+      if (this.kickSent) return;
+      this.kickSent = true;
+      setImmediate(() => {
+        this.kickSent = false;
+        void Promise.resolve(this.bus.publish(KICK_TOPIC, {})).catch(() => {});
+      });
+      return;
+    }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Publishes everything committed so far (for shutdown); gives up after `timeoutMs`. */
+  async flush(timeoutMs = 5000): Promise<void> {
+    if (!this.isLeader) return;
+    const deadline = Date.now() + timeoutMs;
+    const target = await this.lastValue();
+    while (Date.now() < deadline && this.published < target && this.isLeader) {
+      this.kick();
+      await (this.running ?? new Promise((r) => setTimeout(r, 5)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
+    await this.running?.catch(() => {});
+    await this.resign();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.iterate();
+      } catch (err) {
+        this.opts.log(`relay: ${(err as Error).message}`);
+        await this.resign();
+        return;
+      }
+      // Transactions were still running at the last probe: look again shortly.
+      if (!this.again && this.watermark?.pending && !this.stopped) {
+        await new Promise((r) => setTimeout(r, 2));
+        this.again = true;
+      }
+    } while (this.again && !this.stopped && this.isLeader);
+  }
+
+  private async lastValue(): Promise<number> {
+    const [row] = await this.session!.query<{ s: string | null }>("select pg_sequence_last_value('ledger_seq') as s");
+    return Number(row?.s ?? 0);
+  }
+
+  private async iterate(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.watermark) return;
+    const lastValue = await this.lastValue();
+    const [snap] = await session.query<{ snap: string }>("select pg_current_snapshot()::text as snap");
+    const settled = this.watermark.observe(lastValue, parseSnapshot(snap!.snap));
+    while (this.published < settled && !this.stopped) {
+      const batch = await loadBatch(this.database, this.published, settled);
+      if (this.opts.haltBeforePublish && batch.events.length > 0) {
+        this.opts.log("relay: halting before publish (fault injection)");
+        await new Promise(() => {});
+      }
+      try {
+        await this.bus.publish(LEDGER_TOPIC, batch);
+      } catch {
+        // Hubs catch up from the ledger through relay_state; nothing is lost.
+      }
+      await this.database.db
+        .update(relayState)
+        .set({ publishedUpTo: sql`greatest(${relayState.publishedUpTo}, ${batch.to})`, updatedAt: sql`now()` })
+        .where(eq(relayState.id, 1));
+      this.published = batch.to;
+    }
+  }
+
+  private async elect(): Promise<void> {
+    if (this.isLeader || this.stopped) return;
+    const session = await this.database.session();
+    try {
+      if (this.database.kind === "postgres") {
+        const [row] = await session.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [LEADER_LOCK]);
+        if (!row?.ok) {
+          await session.release();
+          return;
+        }
+      }
+      const [state] = await session.query<{ p: string }>("select published_up_to as p from relay_state where id = 1");
+      this.published = Number(state?.p ?? 0);
+      this.watermark = new Watermark(this.published);
+      this.session = session;
+      this.opts.log(`relay: leading from sequence ${this.published}`);
+      this.kick();
+    } catch (err) {
+      this.opts.log(`relay: election failed: ${(err as Error).message}`);
+      await session.release().catch(() => {});
+    }
+  }
+
+  private async resign(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    this.watermark = null;
+    if (!session) return;
+    try {
+      if (this.database.kind === "postgres") await session.query("select pg_advisory_unlock($1)", [LEADER_LOCK]);
+    } catch {
+      // the connection is gone, and the lock with it
+    }
+    await session.release().catch(() => {});
+  }
+}

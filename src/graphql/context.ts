@@ -1,0 +1,34 @@
+import type { ApiKeyService } from "../access/api-keys.service.js";
+import type { LedgerHub } from "../events/hub.js";
+import type { Catalog } from "../stock/catalog.js";
+import type { QueryService } from "../stock/query.service.js";
+import type { ReservationService } from "../stock/reservation.service.js";
+import type { StockService } from "../stock/stock.service.js";
+import type { Actor } from "../stock/types.js";
+import type { Loaders } from "./loaders.js";
+
+export interface Services {
+  stock: StockService;
+  reservations: ReservationService;
+  queries: QueryService;
+  catalog: Catalog;
+  hub: LedgerHub;
+  keys: ApiKeyService;
+}
+
+export interface Context {
+  services: Services;
+  loaders: Loaders;
+  /** The caller, or null when anonymous. */
+  principal: Actor | null;
+  requestId: string;
+  /** On WebSocket connections: close this socket (e.g. a subscriber fell behind). */
+  closeConnection?: (code: number, reason: string) => void;
+}
+
+/** Who the ledger names when nobody signed in (only where anonymous writes are allowed). */
+export const ANONYMOUS: Actor = { name: "anonymous", role: "VIEWER" };
+
+export function actorOf(ctx: Context): Actor {
+  return ctx.principal ?? ANONYMOUS;
+}

@@ -1,0 +1,62 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { MiddlewareFn } from "type-graphql";
+import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
+import type { StockError } from "./types/common.types.js";
+import type { StockErrorCode } from "./types/enums.js";
+
+export function toStockError(r: StockRefusal): StockError {
+  return { code: r.code as StockErrorCode, message: r.message, ...r.details };
+}
+
+/**
+ * Runs a mutation's service call. A business refusal becomes the payload's
+ * `errors` (the service rolled everything back); anything else propagates.
+ */
+export async function payload<T extends object, E extends object>(work: () => Promise<T>, empty: E): Promise<(T | E) & { errors: StockError[] }> {
+  try {
+    return { ...(await work()), errors: [] };
+  } catch (err) {
+    if (err instanceof StockRefusal) return { ...empty, errors: [toStockError(err)] };
+    throw err;
+  }
+}
+
+/**
+ * The one place domain errors become GraphQL errors: a malformed input is
+ * BAD_USER_INPUT; a refusal outside a payload (a query naming an unknown sku)
+ * carries its StockErrorCode.
+ */
+export const mapDomainErrors: MiddlewareFn = async (_, next) => {
+  try {
+    return await next();
+  } catch (err) {
+    if (err instanceof InputRejected) {
+      throw new GraphQLError(err.message, { extensions: { code: "BAD_USER_INPUT", field: err.field } });
+    }
+    if (err instanceof StockRefusal) {
+      throw new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
+    }
+    throw err;
+  }
+};
+
+/**
+ * Masks anything that is not a deliberate client-facing error: no stack, SQL
+ * or internal message leaves the server; the request id ties the answer to the log.
+ */
+export function maskError(formatted: GraphQLFormattedError, original: unknown, requestId: string | undefined, log: (msg: string) => void): GraphQLFormattedError {
+  const code = String(formatted.extensions?.code ?? "");
+  // Errors raised on purpose carry a code (BAD_USER_INPUT, FORBIDDEN, a StockErrorCode...).
+  if (code !== "" && code !== "INTERNAL_SERVER_ERROR") {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, requestId } };
+  }
+  const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  log(`request ${requestId ?? "-"}: ${(cause as Error)?.stack ?? String(cause)}`);
+  return {
+    message: `Internal server error (request ${requestId ?? "unknown"})`,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+  };
+}

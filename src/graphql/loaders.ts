@@ -1,0 +1,42 @@
+import DataLoader from "dataloader";
+import type { LineRow } from "../db/reservation.queries.js";
+import type { LevelRow, MovementRow } from "../db/stock.queries.js";
+import type { ProductRow, WarehouseRow } from "../stock/catalog.js";
+import type { QueryService, Summary } from "../stock/query.service.js";
+
+function byId<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] {
+  const map = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+function groupBy<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][] {
+  const map = new Map<K, V[]>(keys.map((k) => [k, []]));
+  for (const r of rows) map.get(keyOf(r))?.push(r);
+  return keys.map((k) => map.get(k)!);
+}
+
+/**
+ * Made once per request: one statement per kind of look-up, however many
+ * fields ask. Long-lived contexts (a subscription) pass cache: false so each
+ * event sees fresh rows and nothing piles up.
+ */
+export function createLoaders(q: QueryService, options: { cache?: boolean } = {}) {
+  const o = { cache: options.cache ?? true };
+  return {
+    product: new DataLoader<number, ProductRow | null>(async (ids) => byId(ids, await q.productsByIds(ids), (p) => p.id), o),
+    warehouse: new DataLoader<number, WarehouseRow | null>(async (ids) => byId(ids, await q.warehousesByIds(ids), (w) => w.id), o),
+    level: new DataLoader<number, LevelRow | null>(async (ids) => byId(ids, await q.levelsByIds(ids), (l) => l.id), o),
+    levelsOfProduct: new DataLoader<number, LevelRow[]>(async (ids) => groupBy(ids, await q.levelsByProductIds(ids), (l) => l.productId), o),
+    summary: new DataLoader<number, Summary>(async (ids) => {
+      const map = await q.summariesByProductIds(ids);
+      return ids.map((id) => map.get(id)!);
+    }, o),
+    movement: new DataLoader<number, MovementRow | null>(async (ids) => byId(ids, await q.movementsByIds(ids), (m) => m.id), o),
+    linesOfReservation: new DataLoader<number, LineRow[]>(
+      async (ids) => groupBy(ids, await q.linesByReservationIds(ids), (l) => l.reservationId),
+      o,
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

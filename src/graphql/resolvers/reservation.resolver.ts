@@ -1,0 +1,87 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../context.js";
+import { actorOf } from "../context.js";
+import { connectionOf, decodeCursor, encodeCursor } from "../cursors.js";
+import { payload } from "../errors.js";
+import { ExtendReservationInput, OrderRefInput, ReserveStockInput } from "../inputs/reservation.inputs.js";
+import { ReservationStatus } from "../types/enums.js";
+import { ExpireReservationsPayload, ReservationPayload } from "../types/payloads.js";
+import { Product } from "../types/product.type.js";
+import { Reservation, ReservationConnection, ReservationLine } from "../types/reservation.type.js";
+import { Warehouse } from "../types/warehouse.type.js";
+import { PageArgs } from "./product.resolver.js";
+
+const noReservation = { reservation: null };
+
+@Resolver(() => Reservation)
+export class ReservationResolver {
+  @Authorized("VIEWER")
+  @Query(() => Reservation, { nullable: true })
+  reservation(@Arg("orderId", () => String) orderId: string, @Ctx() ctx: Context) {
+    return ctx.services.queries.reservation(orderId);
+  }
+
+  @Authorized("VIEWER")
+  @Query(() => ReservationConnection, { description: "Newest first." })
+  async reservations(
+    @Arg("status", () => ReservationStatus, { nullable: true }) status: ReservationStatus | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const n = first ?? 20;
+    const rows = await ctx.services.queries.reservationPage(status, n, decodeCursor("reservation", after));
+    return connectionOf(rows, n, (r) => encodeCursor("reservation", r.id));
+  }
+
+  @Authorized("SERVICE")
+  @Mutation(() => ReservationPayload, { description: "All lines or none: available -> reserved." })
+  reserveStock(@Arg("input", () => ReserveStockInput) input: ReserveStockInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ reservation: await ctx.services.reservations.reserve(input, actorOf(ctx)) }), noReservation);
+  }
+
+  @Authorized("SERVICE")
+  @Mutation(() => ReservationPayload, { description: "Payment succeeded: the reserved stock leaves the warehouse. Idempotent." })
+  confirmReservation(@Arg("input", () => OrderRefInput) input: OrderRefInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ reservation: await ctx.services.reservations.confirm(input, actorOf(ctx)) }), noReservation);
+  }
+
+  @Authorized("SERVICE")
+  @Mutation(() => ReservationPayload, { description: "Order cancelled: the reserved stock is available again. Idempotent." })
+  releaseReservation(@Arg("input", () => OrderRefInput) input: OrderRefInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ reservation: await ctx.services.reservations.release(input, actorOf(ctx)) }), noReservation);
+  }
+
+  @Authorized("SERVICE")
+  @Mutation(() => ReservationPayload, {
+    description: "Payment still running: the ACTIVE hold now lasts ttlSeconds from now. Expired holds cannot be extended.",
+  })
+  extendReservation(@Arg("input", () => ExtendReservationInput) input: ExtendReservationInput, @Ctx() ctx: Context) {
+    return payload(async () => ({ reservation: await ctx.services.reservations.extend(input) }), noReservation);
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => ExpireReservationsPayload, {
+    description: "Expire every ACTIVE reservation past its expiresAt now (the server also does this on its own).",
+  })
+  async expireReservations(@Ctx() ctx: Context) {
+    return { expiredCount: await ctx.services.reservations.expireOverdue(actorOf(ctx)) };
+  }
+
+  @FieldResolver(() => [ReservationLine])
+  lines(@Root() r: Reservation, @Ctx() ctx: Context) {
+    return ctx.loaders.linesOfReservation.load(r.id);
+  }
+}
+
+@Resolver(() => ReservationLine)
+export class ReservationLineResolver {
+  @FieldResolver(() => Product)
+  product(@Root() l: ReservationLine, @Ctx() ctx: Context) {
+    return ctx.loaders.product.load(l.productId);
+  }
+
+  @FieldResolver(() => Warehouse)
+  warehouse(@Root() l: ReservationLine, @Ctx() ctx: Context) {
+    return ctx.loaders.warehouse.load(l.warehouseId);
+  }
+}

@@ -1,0 +1,47 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../context.js";
+import { connectionOf, parseSequence } from "../cursors.js";
+import { MovementType } from "../types/enums.js";
+import { StockMovement, StockMovementConnection } from "../types/stock-movement.type.js";
+import { MovementPageArgs, movementCursor } from "./product.resolver.js";
+
+@Resolver(() => StockMovement)
+export class StockMovementResolver {
+  @Authorized("VIEWER")
+  @Query(() => StockMovementConnection, {
+    description:
+      "The ledger in sequence order (or newest first). In sequence order a page ends at the commit-safe watermark, so `after: endCursor` never skips a late commit.",
+  })
+  async stockMovements(
+    @Arg("sku", () => String, { nullable: true }) sku: string | null,
+    @Arg("warehouse", () => String, { nullable: true }) warehouse: string | null,
+    @Arg("type", () => MovementType, { nullable: true }) type: MovementType | null,
+    @Arg("orderId", () => String, { nullable: true }) orderId: string | null,
+    @Args(() => MovementPageArgs) { first, after, newestFirst }: MovementPageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const n = first ?? 50;
+    const rows = await ctx.services.queries.movementPage({ sku, warehouse, type, orderId }, n, parseSequence(after) ?? null, newestFirst ?? false);
+    return connectionOf(rows, n, movementCursor);
+  }
+
+  @FieldResolver(() => String, { description: "Global commit order; strictly increasing, usable as a cursor." })
+  sequence(@Root() m: StockMovement) {
+    return String(m.id);
+  }
+
+  @FieldResolver(() => String)
+  async sku(@Root() m: StockMovement, @Ctx() ctx: Context) {
+    return (await ctx.loaders.product.load(m.productId))!.sku;
+  }
+
+  @FieldResolver(() => String)
+  async warehouse(@Root() m: StockMovement, @Ctx() ctx: Context) {
+    return (await ctx.loaders.warehouse.load(m.warehouseId))!.code;
+  }
+
+  @FieldResolver(() => Int)
+  availableAfter(@Root() m: StockMovement) {
+    return m.onHandAfter - m.reservedAfter;
+  }
+}

@@ -1,0 +1,69 @@
+import { GraphQLDateTime } from "graphql-scalars";
+import { type ClassType, Field, Int, ObjectType } from "type-graphql";
+import { StockErrorCode } from "./enums.js";
+
+export const DateTime = GraphQLDateTime;
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: "A business rule said no. Nothing was changed by the mutation that returned it." })
+export class StockError {
+  @Field(() => StockErrorCode)
+  code!: StockErrorCode;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => String, { nullable: true })
+  sku?: string | null;
+
+  @Field(() => String, { nullable: true })
+  warehouse?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  requested?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  available?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  currentVersion?: number | null;
+}
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: PageInfo;
+}
+
+/** A Relay-style connection type (`<Name>Connection` with `<Name>Edge`) over `Node`. */
+export function Connection<TNode extends object>(Node: ClassType<TNode>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(() => Node)
+    node!: TNode;
+  }
+
+  @ObjectType()
+  abstract class ConnectionType {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => [Node])
+    nodes!: TNode[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return ConnectionType;
+}
