@@ -1,5 +1,5 @@
 import { Repeater } from "@repeaterjs/repeater";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { relayState } from "../db/schema.js";
 import type { EventBus } from "./bus.js";
@@ -98,7 +98,8 @@ export class LedgerHub {
       let last = after ?? this.upTo;
       const sub: Subscriber = {
         accepts,
-        parked: after !== undefined ? [] : null,
+        // Live events wait here until the starting point is known.
+        parked: [],
         push: (e) => {
           if (e.sequence <= last) return;
           if (buffered >= this.opts.maxBuffered) {
@@ -111,8 +112,11 @@ export class LedgerHub {
         },
       };
       this.subscribers.add(sub);
-      if (after !== undefined) {
-        try {
+      try {
+        if (after === undefined) {
+          // "From now": skip everything already written, even if not yet delivered here.
+          last = Math.max(last, await this.lastWritten());
+        } else {
           // Paced by the consumer: each replayed event waits until it was taken.
           let cursor = after;
           while (cursor < this.upTo) {
@@ -124,17 +128,22 @@ export class LedgerHub {
             }
             cursor = batch.to;
           }
-          // Synchronous from here on: live delivery resumes exactly where the replay ended.
-          const parked = sub.parked ?? [];
-          sub.parked = null;
-          for (const e of parked) sub.push(e);
-        } catch (err) {
-          stop(err as Error);
         }
+        // Synchronous from here on: live delivery resumes exactly where the start ended.
+        const parked = sub.parked ?? [];
+        sub.parked = null;
+        for (const e of parked) sub.push(e);
+      } catch (err) {
+        stop(err as Error);
       }
       await stop;
       this.subscribers.delete(sub);
     });
+  }
+
+  private async lastWritten(): Promise<number> {
+    const rows = await this.database.rows<{ s: string | null }>(sql`select pg_sequence_last_value('ledger_seq') as s`);
+    return Number(rows[0]?.s ?? 0);
   }
 
   private serially(work: () => Promise<void>): void {

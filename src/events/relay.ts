@@ -15,6 +15,7 @@ export interface RelayOptions {
   /** Test-only: stop right before publishing, as if the process died there. */
   haltBeforePublish: boolean;
   log: (msg: string) => void;
+  debug?: (msg: string) => void;
 }
 
 /**
@@ -110,6 +111,7 @@ export class LedgerRelay {
   }
 
   private async loop(): Promise<void> {
+    let waits = 0;
     do {
       this.again = false;
       try {
@@ -119,10 +121,13 @@ export class LedgerRelay {
         await this.resign();
         return;
       }
-      // Transactions were still running at the last probe: look again shortly.
+      // Transactions were still running at the last probe: look again soon,
+      // backing off while they stay open (a slow transaction must not make us spin).
       if (!this.again && this.watermark?.pending && !this.stopped) {
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise((r) => setTimeout(r, Math.min(1 << waits++, 50)));
         this.again = true;
+      } else {
+        waits = 0;
       }
     } while (this.again && !this.stopped && this.isLeader);
   }
@@ -136,10 +141,23 @@ export class LedgerRelay {
     const session = this.session;
     if (!session || !this.watermark) return;
     const lastValue = await this.lastValue();
-    const [snap] = await session.query<{ snap: string }>("select pg_current_snapshot()::text as snap");
-    const settled = this.watermark.observe(lastValue, parseSnapshot(snap!.snap));
+    const wm = this.watermark;
+    if (wm.needsProbe(lastValue) || wm.pending) {
+      // A fresh transaction id, taken after reading lastValue (see watermark.ts);
+      // only when there is something new, as each probe uses up an id.
+      const [row] = await session.query<{ y: string | null; snap: string }>(
+        wm.needsProbe(lastValue)
+          ? "select pg_current_xact_id()::text as y, pg_current_snapshot()::text as snap"
+          : "select null as y, pg_current_snapshot()::text as snap",
+      );
+      if (row!.y !== null) wm.probe(lastValue, BigInt(row!.y));
+      wm.observe(parseSnapshot(row!.snap));
+      this.opts.debug?.(`relay: last ${lastValue} xid ${row!.y} snapshot ${row!.snap} settled ${wm.value} published ${this.published}`);
+    }
+    const settled = wm.value;
     while (this.published < settled && !this.stopped) {
       const batch = await loadBatch(this.database, this.published, settled);
+      this.opts.debug?.(`relay: batch (${batch.from}, ${batch.to}] ${batch.events.map((e) => e.sequence).join(",")}`);
       if (this.opts.haltBeforePublish && batch.events.length > 0) {
         this.opts.log("relay: halting before publish (fault injection)");
         await new Promise(() => {});
