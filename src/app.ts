@@ -14,6 +14,7 @@ import type { Services } from "./graphql/context.js";
 import { createSchema } from "./graphql/schema.js";
 import { createLogger, type Logger } from "./log.js";
 import { createHttpApp } from "./server/http.js";
+import { rateLimiterFor } from "./server/rate-limit.js";
 import { attachWebSocket } from "./server/ws.js";
 import { Catalog } from "./stock/catalog.js";
 import { startExpirySweeper } from "./stock/expiry-sweeper.js";
@@ -56,6 +57,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       electionMs: 1000,
       haltBeforePublish: config.faults.haltRelayBeforePublish,
       log: (m) => log.info(m),
+      debug: (m) => log.debug(m),
     });
     uow.onCommit(() => relay.kick());
     await relay.start();
@@ -77,6 +79,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
 
     const schema = await createSchema({ publicRead: config.publicRead, pubSub: bus });
     const server = createServer();
+    const limiter = rateLimiterFor(config.rateLimitPerMinute); // one budget per key, over HTTP and WebSocket
     const ready = async (): Promise<Record<string, boolean>> => {
       const checks: Record<string, boolean> = {
         database: await database.db.execute(sql`select 1`).then(() => true, () => false),
@@ -84,7 +87,16 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       if (config.redisUrl) checks.redis = await bus.ping();
       return checks;
     };
-    const { app, apollo } = await createHttpApp({ schema, services, server, log, ready, bodyLimit: "1mb" });
+    const { app, apollo, drain } = await createHttpApp({
+      schema,
+      services,
+      server,
+      log,
+      ready,
+      bodyLimit: "1mb",
+      publicRead: config.publicRead,
+      limiter,
+    });
     server.on("request", app);
     const ws = attachWebSocket({
       schema,
@@ -95,6 +107,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       maxPayload: 1024 * 1024,
       maxSubscriptionsPerConnection: 100,
       revocationCheckMs: 2000,
+      limiter,
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -113,10 +126,14 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       bootstrapKey,
       dispose: () =>
         (disposing ??= (async () => {
+          drain();
           await ws.dispose();
+          log.info("shutdown: WebSockets closed");
           await apollo.stop(); // stops accepting and waits for in-flight requests
+          log.info("shutdown: HTTP drained");
           await sweeper.stop();
           await relay.flush();
+          log.info("shutdown: relay flushed");
           await undo();
         })()),
     };
