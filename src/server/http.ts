@@ -54,10 +54,12 @@ export async function createHttpApp(opts: HttpOptions) {
     introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The composition root owns shutdown (main.ts handles the signals).
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, original) => maskError(formatted, original, undefined, () => {}),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: opts.server }),
+      ApolloServerPluginDrainHttpServer({ httpServer: opts.server, stopGracePeriodMillis: 5000 }),
       ApolloServerPluginLandingPageDisabled(),
       requestIdPlugin(opts.log),
     ],
@@ -67,6 +69,16 @@ export async function createHttpApp(opts: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+
+  // Once shutdown begins, requests arriving on kept-alive connections are
+  // turned away (nothing of theirs runs), so in-flight ones can finish and the
+  // connections can close.
+  let draining = false;
+  app.use((_req, res, next) => {
+    if (!draining) return next();
+    res.set("connection", "close").set("retry-after", "1").status(503);
+    res.json({ errors: [{ message: "the server is shutting down; retry on another instance", extensions: { code: "SHUTTING_DOWN" } }] });
+  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -112,5 +124,12 @@ export async function createHttpApp(opts: HttpOptions) {
     res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
   });
 
-  return { app, apollo };
+  return {
+    app,
+    apollo,
+    /** Stops taking requests; in-flight ones finish (then apollo.stop() closes the rest). */
+    drain: () => {
+      draining = true;
+    },
+  };
 }
