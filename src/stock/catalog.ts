@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { products, warehouses } from "../db/schema.js";
 import { allWarehouses, ensureLevel, findLevelId, productBySku } from "../db/stock.queries.js";
+import * as limit from "./limits.js";
 import { refuse } from "./stock.errors.js";
 import type { Place } from "./types.js";
 
@@ -84,4 +85,20 @@ export class Catalog {
     const rows = await ex.select().from(warehouses).where(eq(warehouses.id, id));
     return rows[0];
   }
+}
+
+/**
+ * Lines that resolve to one level (e.g. the default warehouse named and
+ * omitted) count as their sum, keeping first-seen order: the guard must see
+ * what the request takes from the level in total.
+ */
+export function mergeSameLevel<T extends Place & { quantity: number }>(lines: readonly T[]): T[] {
+  const byPlace = new Map<string, T>();
+  for (const l of lines) {
+    const key = `${l.productId}/${l.warehouseId}`;
+    const seen = byPlace.get(key);
+    if (seen) seen.quantity = limit.quantity(seen.quantity + l.quantity, `items (sum of lines of ${l.sku})`);
+    else byPlace.set(key, { ...l });
+  }
+  return [...byPlace.values()];
 }

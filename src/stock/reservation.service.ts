@@ -10,7 +10,7 @@ import {
   transition,
 } from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
-import type { Catalog } from "./catalog.js";
+import { type Catalog, mergeSameLevel } from "./catalog.js";
 import { applyChanges } from "./ledger.js";
 import * as limit from "./limits.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
@@ -203,16 +203,4 @@ function finishChange(l: LineRow, type: Extract<MovementType, "CONFIRM" | "RELEA
     orderId,
     reason: reason ?? null,
   };
-}
-
-/** Lines that resolve to one level (e.g. the default warehouse named and omitted) count as their sum. */
-function mergeSameLevel<T extends Place & { quantity: number }>(lines: T[]): T[] {
-  const byPlace = new Map<string, T>();
-  for (const l of lines) {
-    const key = `${l.productId}/${l.warehouseId}`;
-    const seen = byPlace.get(key);
-    if (seen) seen.quantity = limit.quantity(seen.quantity + l.quantity, `items (sum of lines of ${l.sku})`);
-    else byPlace.set(key, { ...l });
-  }
-  return [...byPlace.values()];
 }

@@ -14,7 +14,7 @@ import {
 } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
 import { crossing } from "./alerts.js";
-import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
+import { type Catalog, mergeSameLevel, type ProductRow, type WarehouseRow } from "./catalog.js";
 import { applyChanges } from "./ledger.js";
 import * as limit from "./limits.js";
 import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
@@ -303,11 +303,10 @@ export class StockService {
 
   /** A sale without a reservation: all lines or none. A repeated orderId returns the first sale's movements. */
   async deduct(input: DeductInput, actor: Actor): Promise<MovementRow[]> {
-    const lines = limit.lines(input.items);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const reason = limit.reason(input.reason);
-    const places = await Promise.all(lines.map((l) => this.catalog.place(l.sku, l.warehouse)));
-    const levelIds = await Promise.all(places.map((p) => this.catalog.existingLevelId(p)));
+    const lines = await this.resolveLines(input.items);
+    const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
     return this.uow.run(async (tx) => {
       if (orderId !== null && !(await claimDeduction(tx, orderId))) {
         const earlier = await movementsByOrder(tx, orderId, "DEDUCT");
@@ -317,17 +316,17 @@ export class StockService {
         if (!same) throw new StockRefusal("DUPLICATE", `order "${orderId}" was already deducted with other lines`);
         return earlier;
       }
-      const changes: Change[] = lines.map((l, i) => {
+      const changes: Change[] = lines.map(({ quantity, ...place }, i) => {
         const levelId = levelIds[i];
-        if (levelId == null) throw refuse.insufficient(l.sku, places[i]!.warehouseCode, l.quantity, 0);
+        if (levelId == null) throw refuse.insufficient(place.sku, place.warehouseCode, quantity, 0);
         return {
-          ...places[i]!,
+          ...place,
           levelId,
           type: "DEDUCT",
-          onHandDelta: -l.quantity,
+          onHandDelta: -quantity,
           reservedDelta: 0,
-          requested: l.quantity,
-          minAvailable: l.quantity,
+          requested: quantity,
+          minAvailable: quantity,
           orderId,
           reason,
         };
@@ -338,16 +337,22 @@ export class StockService {
 
   /** Can these lines be reserved right now? Reads only. */
   async check(items: limit.LineInput[]): Promise<CheckLine[]> {
-    const lines = limit.lines(items);
+    const lines = await this.resolveLines(items);
     return Promise.all(
       lines.map(async (l) => {
-        const place = await this.catalog.place(l.sku, l.warehouse);
-        const levelId = await this.catalog.existingLevelId(place);
+        const levelId = await this.catalog.existingLevelId(l);
         const level = levelId === null ? null : await findLevel(this.uow.database.db, levelId);
         const available = level ? level.onHand - level.reserved : 0;
         return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
       }),
     );
+  }
+
+  /** Validated lines resolved to places, one per level (lines of one level count as their sum). */
+  private async resolveLines(items: limit.LineInput[]): Promise<Array<Place & { quantity: number }>> {
+    const lines = limit.lines(items);
+    const placed = await Promise.all(lines.map(async (l) => ({ ...(await this.catalog.place(l.sku, l.warehouse)), quantity: l.quantity })));
+    return mergeSameLevel(placed);
   }
 }
 
