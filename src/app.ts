@@ -49,7 +49,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
 
     const catalog = new Catalog(database);
     const uow = new UnitOfWork(database);
-    const hub = new LedgerHub(database, bus, { catchUpMs: 500, maxBuffered: 1000, log: (m) => log.warn(m) });
+    const hub = new LedgerHub(database, bus, { catchUpMs: 500, maxBuffered: config.subscriberBuffer, log: (m) => log.warn(m) });
     await hub.start();
     cleanup.push(() => hub.stop());
     const relay = new LedgerRelay(database, bus, {
@@ -63,7 +63,12 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     await relay.start();
     cleanup.push(() => relay.stop());
 
-    const reservations = new ReservationService(uow, catalog, config.reservationTtlSeconds);
+    const reservations = new ReservationService(
+      uow,
+      catalog,
+      config.reservationTtlSeconds,
+      config.coalesceReserves ? { maxBatch: config.coalesceMaxBatch } : undefined,
+    );
     const keys = new ApiKeyService(database);
     const services: Services = {
       stock: new StockService(uow, catalog),

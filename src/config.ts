@@ -18,6 +18,8 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   COALESCE_RESERVES: bool.default(true),
   COALESCE_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  // Repeater (the subscription stream) allows at most 1024 pending pushes.
+  SUBSCRIBER_BUFFER: z.coerce.number().int().min(1).max(1000).default(1000),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -35,6 +37,8 @@ export type Config = {
   rateLimitPerMinute: number;
   coalesceReserves: boolean;
   coalesceMaxBatch: number;
+  /** Events a subscriber may have waiting before its connection is closed (4503). */
+  subscriberBuffer: number;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
   /** Test-only fault injection; never set in production. */
   faults: { haltRelayBeforePublish: boolean };
@@ -62,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     coalesceReserves: e.COALESCE_RESERVES,
     coalesceMaxBatch: e.COALESCE_MAX_BATCH,
+    subscriberBuffer: e.SUBSCRIBER_BUFFER,
     logLevel: e.LOG_LEVEL,
     faults: { haltRelayBeforePublish: env.STOCK_FAULT_HALT_RELAY_BEFORE_PUBLISH === "1" },
   };
