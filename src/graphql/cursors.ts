@@ -1,16 +1,27 @@
 import { InputRejected } from "../stock/stock.errors.js";
 
+/** The largest id of a serial (int4) column: products, warehouses, levels. A larger one would fail in SQL. */
+export const MAX_SERIAL_ID = 2 ** 31 - 1;
+
 /** Opaque cursors: base64url of "<kind>:<number>", checked on the way back in. */
 export function encodeCursor(kind: string, n: number): string {
   return Buffer.from(`${kind}:${n}`).toString("base64url");
 }
 
-export function decodeCursor(kind: string, cursor: string | null | undefined): number | null {
+/** `max`: the largest id the cursor's rows can have (MAX_SERIAL_ID for int4 keys). */
+export function decodeCursor(kind: string, cursor: string | null | undefined, max = Number.MAX_SAFE_INTEGER): number | null {
   if (cursor == null) return null;
   const text = cursor.length <= 64 ? Buffer.from(cursor, "base64url").toString() : "";
   const m = /^([a-z]+):(\d{1,15})$/.exec(text);
-  if (!m || m[1] !== kind) throw new InputRejected(`after is not a cursor this field handed out`, "after");
+  if (!m || m[1] !== kind || Number(m[2]) > max) throw new InputRejected(`after is not a cursor this field handed out`, "after");
   return Number(m[2]);
+}
+
+/** A row's `id` given back as `after` (lowStockLevels pages by the last level's id). */
+export function parseId(s: string | null | undefined, field = "after", max = MAX_SERIAL_ID): number | null {
+  if (s == null) return null;
+  if (!/^\d{1,10}$/.test(s) || Number(s) > max) throw new InputRejected(`${field} must be the id of a row this field returned`, field);
+  return Number(s);
 }
 
 /** A ledger sequence as clients see it: a decimal string. */

@@ -40,6 +40,18 @@ export const mapDomainErrors: MiddlewareFn = async (_, next) => {
   }
 };
 
+const MAX_MESSAGE = 1000;
+
+/**
+ * GraphQL's messages quote the offending value: a megabyte of input must not
+ * come back (twice) in the answer. Runs of 200+ non-blank characters (longer
+ * than any valid sku or orderId in quotes) are cut to their start.
+ */
+function clip(message: string): string {
+  const short = message.replace(/\S{200,}/g, (s) => `${s.slice(0, 60)}…`);
+  return short.length <= MAX_MESSAGE ? short : `${short.slice(0, MAX_MESSAGE)}…`;
+}
+
 /**
  * Masks anything that is not a deliberate client-facing error: no stack, SQL
  * or internal message leaves the server; the request id ties the answer to the log.
@@ -49,7 +61,7 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, r
   // Errors raised on purpose carry a code (BAD_USER_INPUT, FORBIDDEN, a StockErrorCode...).
   if (code !== "" && code !== "INTERNAL_SERVER_ERROR") {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions: { ...extensions, requestId } };
+    return { ...formatted, message: clip(formatted.message), extensions: { ...extensions, requestId } };
   }
   const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
   log(`request ${requestId ?? "-"}: ${(cause as Error)?.stack ?? String(cause)}`);

@@ -1,7 +1,7 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../context.js";
 import { actorOf } from "../context.js";
-import { connectionOf, decodeCursor, encodeCursor, parseSequence } from "../cursors.js";
+import { connectionOf, decodeCursor, encodeCursor, MAX_SERIAL_ID, parseSequence } from "../cursors.js";
 import { payload } from "../errors.js";
 import { CreateProductInput } from "../inputs/catalog.inputs.js";
 import { ProductFilter } from "../inputs/product-filter.input.js";
@@ -44,7 +44,7 @@ export class ProductResolver {
     @Ctx() ctx: Context,
   ) {
     const n = first ?? 20;
-    const { rows, totalCount } = await ctx.services.queries.productPage(n, decodeCursor("product", after), filter ?? undefined);
+    const { rows, totalCount } = await ctx.services.queries.productPage(n, decodeCursor("product", after, MAX_SERIAL_ID), filter ?? undefined);
     return { ...connectionOf(rows, n, (p) => encodeCursor("product", p.id)), totalCount };
   }
 

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../context.js";
 import { actorOf } from "../context.js";
+import { parseId } from "../cursors.js";
 import { payload } from "../errors.js";
 import { StockLineInput } from "../inputs/stock-line.input.js";
 import { AdjustStockInput, DeductStockInput, ReceiveStockInput, ReturnStockInput, SetLowStockThresholdInput } from "../inputs/stock.inputs.js";
@@ -31,8 +32,7 @@ export class StockLevelResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {
-    const afterId = after == null ? null : /^\d{1,10}$/.test(after) ? Number(after) : -1;
-    return ctx.services.queries.lowStockLevels(warehouse, first, afterId);
+    return ctx.services.queries.lowStockLevels(warehouse, first, parseId(after));
   }
 
   @Authorized("ADMIN")
