@@ -11,6 +11,7 @@ const service = await start(config, log).catch((err: Error) => {
 });
 
 log.info(`stock service listening on ${service.url} (WebSocket subscriptions on the same URL)`);
+log.info(`in a browser: playground ${service.url} · live dashboard ${new URL("/dashboard", service.url).href}`);
 log.info(`database: ${service.database.description}`);
 log.info(`pub/sub: ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : "in-process (one instance)"}`);
 if (service.bootstrapKey) {
