@@ -30,15 +30,18 @@ export const mapDomainErrors: MiddlewareFn = async (_, next) => {
   try {
     return await next();
   } catch (err) {
-    if (err instanceof InputRejected) {
-      throw new GraphQLError(err.message, { extensions: { code: "BAD_USER_INPUT", field: err.field } });
-    }
-    if (err instanceof StockRefusal) {
-      throw new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
-    }
+    const domain = asDomainError(err);
+    if (domain) throw new GraphQLError(domain.message, { extensions: domain.extensions });
     throw err;
   }
 };
+
+/** How a domain error reads to a client; null for anything else. */
+function asDomainError(err: unknown): { message: string; extensions: Record<string, unknown> } | null {
+  if (err instanceof InputRejected) return { message: err.message, extensions: { code: "BAD_USER_INPUT", field: err.field } };
+  if (err instanceof StockRefusal) return { message: err.message, extensions: { code: err.code, ...err.details } };
+  return null;
+}
 
 const MAX_MESSAGE = 1000;
 
@@ -63,7 +66,14 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, r
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, message: clip(formatted.message), extensions: { ...extensions, requestId } };
   }
-  const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  // Duck-typed: the error may come from another copy of graphql (see query-limits.ts).
+  const cause = (original as { originalError?: unknown } | null)?.originalError ?? original;
+  // A domain error that escaped the resolver middleware (a subscription's
+  // subscribe function runs outside it) reads as it would have there.
+  const domain = asDomainError(cause);
+  if (domain) {
+    return { message: clip(domain.message), locations: formatted.locations, path: formatted.path, extensions: { ...domain.extensions, requestId } };
+  }
   log(`request ${requestId ?? "-"}: ${(cause as Error)?.stack ?? String(cause)}`);
   return {
     message: `Internal server error (request ${requestId ?? "unknown"})`,

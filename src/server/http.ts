@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -8,9 +7,12 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Context, Services } from "../graphql/context.js";
 import { maskError } from "../graphql/errors.js";
+import { queryLimiter } from "../graphql/query-limits.js";
 import { createLoaders } from "../graphql/loaders.js";
 import type { Logger } from "../log.js";
-import { authenticate, unauthenticated } from "./principal.js";
+import { createPagesRouter } from "./pages.js";
+import { accessGuard, assignRequestId, emptyBodyUnlessParsed, localsOf, queryLimitsPlugin, queryShapeGuard, sendGraphQLError } from "./http-guard.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export interface HttpOptions {
   schema: GraphQLSchema;
@@ -20,6 +22,10 @@ export interface HttpOptions {
   /** Readiness: every dependency the service needs answers. */
   ready: () => Promise<Record<string, boolean>>;
   bodyLimit: string;
+  /** Anonymous callers may use the PUBLIC operations (default true). */
+  publicRead?: boolean;
+  /** Per key (per address without one); null or absent: no limit. */
+  limiter?: RateLimiter | null;
 }
 
 /** Adds the request id to every error, so a client can quote it and an operator can find it in the log. */
@@ -49,6 +55,7 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
 }
 
 export async function createHttpApp(opts: HttpOptions) {
+  const queryLimits = queryLimiter(opts.schema);
   const apollo = new ApolloServer<Context>({
     schema: opts.schema,
     introspection: true,
@@ -57,11 +64,13 @@ export async function createHttpApp(opts: HttpOptions) {
     // The composition root owns shutdown (main.ts handles the signals).
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: queryLimits.limits.maxTokens },
     formatError: (formatted, original) => maskError(formatted, original, undefined, () => {}),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: opts.server, stopGracePeriodMillis: 5000 }),
       ApolloServerPluginLandingPageDisabled(),
       requestIdPlugin(opts.log),
+      queryLimitsPlugin(queryLimits),
     ],
   });
   await apollo.start();
@@ -89,23 +98,23 @@ export async function createHttpApp(opts: HttpOptions) {
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "unavailable", checks });
   });
 
+  app.use(createPagesRouter()); // playground (GET /graphql for browsers), dashboard, their assets
+
   app.use(
     "/graphql",
+    assignRequestId,
+    accessGuard({ keys: opts.services.keys, limiter: opts.limiter ?? null, publicRead: opts.publicRead ?? true }),
     express.json({ limit: opts.bodyLimit }),
+    emptyBodyUnlessParsed,
+    queryShapeGuard(queryLimits),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = (typeof req.headers["x-request-id"] === "string" && /^[\w.-]{1,64}$/.test(req.headers["x-request-id"])
-          ? req.headers["x-request-id"]
-          : randomUUID());
-        const auth = await authenticate(opts.services.keys, req.headers.authorization);
-        if (auth && !auth.ok) throw unauthenticated(auth.reason);
-        return {
+      context: async ({ res }) =>
+        ({
           services: opts.services,
           loaders: createLoaders(opts.services.queries),
-          principal: auth?.ok ? auth.actor : null,
-          requestId,
-        } satisfies Context;
-      },
+          principal: localsOf(res).principal,
+          requestId: localsOf(res).requestId,
+        }) satisfies Context,
     }),
   );
 
@@ -120,8 +129,8 @@ export async function createHttpApp(opts: HttpOptions) {
           : status === 500
             ? "Internal server error"
             : (err.message ?? "bad request");
-    if (status === 500) opts.log.error(`http: ${err.message}`);
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+    if (status === 500) opts.log.error(`request ${localsOf(res).requestId ?? "-"}: http: ${err.message}`);
+    sendGraphQLError(res, status, message, status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST");
   });
 
   return {

@@ -6,6 +6,7 @@ import { Principal } from "../types/principal.type.js";
 
 @Resolver()
 export class AccessResolver {
+  @Authorized("PUBLIC")
   @Query(() => Principal, { nullable: true, description: "Who the caller is; null when anonymous." })
   me(@Ctx() ctx: Context) {
     return ctx.principal;

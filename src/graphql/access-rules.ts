@@ -1,0 +1,49 @@
+import type { Access } from "./auth.js";
+
+/**
+ * The role matrix of DESIGN.md, one line per operation: the least a caller
+ * needs. The `@Authorized(...)` on each resolver enforces it; the auth-matrix
+ * test runs every operation of the schema under every kind of caller against
+ * this table, so an operation without a line here, or a decorator that
+ * disagrees with its line, fails the build.
+ */
+export const OPERATION_ACCESS = {
+  Query: {
+    me: "PUBLIC",
+    product: "PUBLIC",
+    products: "PUBLIC",
+    warehouses: "PUBLIC",
+    checkStock: "PUBLIC",
+    reservation: "VIEWER",
+    reservations: "VIEWER",
+    lowStockLevels: "VIEWER",
+    stockMovements: "VIEWER",
+    stockAlerts: "VIEWER",
+    apiKeys: "ADMIN",
+  },
+  Mutation: {
+    reserveStock: "SERVICE",
+    confirmReservation: "SERVICE",
+    releaseReservation: "SERVICE",
+    extendReservation: "SERVICE",
+    deductStock: "SERVICE",
+    returnStock: "SERVICE",
+    createProduct: "ADMIN",
+    createWarehouse: "ADMIN",
+    receiveStock: "ADMIN",
+    adjustStock: "ADMIN",
+    setLowStockThreshold: "ADMIN",
+    expireReservations: "ADMIN",
+    createApiKey: "ADMIN",
+    revokeApiKey: "ADMIN",
+  },
+  Subscription: {
+    stockChanged: "VIEWER",
+    lowStockAlert: "VIEWER",
+  },
+} as const satisfies Record<"Query" | "Mutation" | "Subscription", Record<string, Access>>;
+
+/** Fields below the root that need more than their parent: what a PUBLIC query must not reach through them. */
+export const FIELD_ACCESS = {
+  "Product.movements": "VIEWER",
+} as const satisfies Record<string, Access>;
