@@ -137,6 +137,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
           await apollo.stop(); // stops accepting and waits for in-flight requests
           log.info("shutdown: HTTP drained");
           await sweeper.stop();
+          const coalesced = reservations.coalescer?.stats();
+          if (coalesced) log.info(`reserve coalescer: ${JSON.stringify(coalesced)}`);
           await relay.flush();
           log.info("shutdown: relay flushed");
           await undo();

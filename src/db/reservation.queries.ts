@@ -29,7 +29,11 @@ export async function claimReservation(ex: Executor, orderId: string, ttlSeconds
   return rows[0] ?? null;
 }
 
-/** Many claims in one statement; returns those that were free. */
+/**
+ * Many claims in one statement; returns those that were free (match them by
+ * orderId). Rows are inserted in the given order, so callers that sort by
+ * orderId take the unique-key locks in one order and cannot deadlock each other.
+ */
 export async function claimReservations(
   ex: Executor,
   claims: { orderId: string; ttlSeconds: number }[],

@@ -27,12 +27,23 @@ export interface Applied {
  * Returns the results in the order the changes were given.
  */
 export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Actor): Promise<Applied> {
-  const order = changes.map((_, i) => i).sort((a, b) => changes[a]!.levelId - changes[b]!.levelId || a - b);
+  const order = levelOrder(changes);
   const after: LevelRow[] = new Array(changes.length);
   for (const i of order) {
     const c = changes[i]!;
     after[i] = await guardedUpdate(tx, c);
   }
+  return recordChanges(tx, changes, after, actor);
+}
+
+/**
+ * Writes the ledger side of changes already applied to their levels: one
+ * movement row per change (`after[i]` is the level as change i left it) and
+ * the alerts of any threshold crossings, each judged from that one change.
+ * Rows go in ascending level order, and in the given order within a level.
+ */
+export async function recordChanges(tx: Tx, changes: readonly Change[], after: readonly LevelRow[], actor: Actor): Promise<Applied> {
+  const order = levelOrder(changes);
   const movementRows: NewMovement[] = changes.map((c, i) => ({
     levelId: c.levelId,
     productId: c.productId,
@@ -73,6 +84,11 @@ export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Ac
   }
   const alerts = await insertAlerts(tx, alertRows);
   return { changed: changes.map((_, i) => ({ level: after[i]!, movement: movements[i]! })), alerts };
+}
+
+/** Indexes of the changes in ascending level id order, keeping the given order within a level. */
+function levelOrder(changes: readonly Change[]): number[] {
+  return changes.map((_, i) => i).sort((a, b) => changes[a]!.levelId - changes[b]!.levelId || a - b);
 }
 
 async function guardedUpdate(tx: Tx, c: Change): Promise<LevelRow> {

@@ -13,6 +13,7 @@ import type { Tx } from "../db/client.js";
 import { type Catalog, mergeSameLevel } from "./catalog.js";
 import { applyChanges } from "./ledger.js";
 import * as limit from "./limits.js";
+import { type CoalescerOptions, ReserveCoalescer } from "./reserve-coalescer.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, MovementType, Place } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
@@ -42,11 +43,23 @@ const EXPIRY_BATCH = 100;
  * is; the status UPDATE is the guard that lets only one transition of an order win.
  */
 export class ReservationService {
+  /** Set when single-line reserves are coalesced per level (config COALESCE_RESERVES). */
+  readonly coalescer: ReserveCoalescer | null;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly catalog: Catalog,
     private readonly defaultTtlSeconds: number,
-  ) {}
+    coalesce?: Pick<CoalescerOptions, "maxBatch" | "versionTries" | "beforeCommit">,
+  ) {
+    this.coalescer = coalesce
+      ? new ReserveCoalescer(uow, {
+          ...coalesce,
+          sameAsBefore: (tx, req) => this.sameAsBefore(tx, req),
+          alone: (req, actor) => this.reserveAlone(req, actor),
+        })
+      : null;
+  }
 
   /** Validates and resolves a reserve request (no writes). */
   async resolve(input: ReserveInput): Promise<ResolvedReserve> {
@@ -72,7 +85,17 @@ export class ReservationService {
     return this.reserveResolved(req, actor);
   }
 
+  /** Single-line reserves of an existing level share batched transactions when coalescing is on (reserve-coalescer.ts). */
   async reserveResolved(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
+    const only = req.lines.length === 1 ? req.lines[0]! : null;
+    if (this.coalescer && only && only.levelId !== null) {
+      return this.coalescer.reserve(req, reserveChange(only, only.levelId, only.quantity, req.orderId), actor);
+    }
+    return this.reserveAlone(req, actor);
+  }
+
+  /** One request, one transaction: multi-line reserves, and every reserve when coalescing is off. */
+  private async reserveAlone(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
     return this.uow.run(async (tx) => {
       const claimed = await claimReservation(tx, req.orderId, req.ttlSeconds, actor.name);
       if (!claimed) return this.sameAsBefore(tx, req);

@@ -17,8 +17,9 @@ export interface ServiceProcess {
 
 export const TEST_ADMIN_KEY = "sk_test_admin_key_0123456789abcdef0123456789";
 
-export async function spawnService(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(projectRoot, "dist", "src", "main.js")], {
+/** `nodeArgs` go before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+export async function spawnService(env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot, "dist", "src", "main.js")], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? "", PORT: "0", ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: "info", EXPIRY_SWEEP_MS: "500", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,144 @@
+// The baseline: the service's transactions written directly against the
+// postgres driver (no HTTP, no GraphQL, no ORM), the same statements the
+// service's rules call for (DESIGN.md, Concurrency).
+import postgres from "postgres";
+
+export interface LevelRef {
+  sku: string;
+  levelId: number;
+  productId: number;
+  warehouseId: number;
+}
+
+class Refused extends Error {}
+
+export class RawSql {
+  readonly sql: postgres.Sql;
+
+  constructor(url: string, pool: number) {
+    this.sql = postgres(url, { max: pool, onnotice: () => {}, connection: { application_name: "stock-bench-raw" } });
+  }
+
+  /** Claim the orderId, one guarded UPDATE, the movement row, the reservation line: one transaction. */
+  async reserve(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
+    try {
+      return await this.sql.begin(async (tx) => {
+        const [claim] = await tx<{ id: string }[]>`
+          insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
+          on conflict (order_id) do nothing returning id`;
+        if (!claim) return "DUPLICATE";
+        const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
+          update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+          where id = ${level.levelId} and on_hand - reserved >= ${quantity}
+          returning on_hand, reserved, version`;
+        if (!after) throw new Refused();
+        await tx`
+          insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                       on_hand_after, reserved_after, version, order_id, actor)
+          values (${level.levelId}, ${level.productId}, ${level.warehouseId}, 'RESERVE', 0, ${quantity},
+                  ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
+        await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${level.levelId}, ${quantity})`;
+        return "ok";
+      });
+    } catch (e) {
+      if (e instanceof Refused) return "INSUFFICIENT_STOCK";
+      throw e;
+    }
+  }
+
+  /** confirmReservation / releaseReservation: the status guard, then one guarded UPDATE and movement per line. */
+  async finish(orderId: string, to: "CONFIRMED" | "RELEASED"): Promise<string> {
+    return this.sql.begin(async (tx) => {
+      const [r] = await tx<{ id: string }[]>`
+        update reservations set status = ${to}::reservation_status, updated_at = now()
+        where order_id = ${orderId} and status = 'ACTIVE' and expires_at > now() returning id`;
+      if (!r) return "INVALID_STATE";
+      const lines = await tx<{ level_id: number; quantity: number; product_id: number; warehouse_id: number }[]>`
+        select rl.level_id, rl.quantity, l.product_id, l.warehouse_id
+        from reservation_lines rl join stock_levels l on l.id = rl.level_id where rl.reservation_id = ${r.id} order by rl.level_id`;
+      const sold = to === "CONFIRMED";
+      for (const line of lines) {
+        const onHandDelta = sold ? -line.quantity : 0;
+        const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
+          update stock_levels set on_hand = on_hand + ${onHandDelta}, reserved = reserved - ${line.quantity},
+                 version = version + 1, updated_at = now()
+          where id = ${line.level_id} returning on_hand, reserved, version`;
+        await tx`
+          insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                       on_hand_after, reserved_after, version, order_id, actor)
+          values (${line.level_id}, ${line.product_id}, ${line.warehouse_id}, ${sold ? "CONFIRM" : "RELEASE"}::movement_type,
+                  ${onHandDelta}, ${-line.quantity}, ${after!.on_hand}, ${after!.reserved}, ${after!.version}, ${orderId}, 'bench-raw')`;
+      }
+      return "ok";
+    });
+  }
+
+  /** checkStock: availability of some skus in the default warehouse, one statement. */
+  async checkStock(skus: string[]): Promise<string> {
+    const rows = await this.sql`
+      select p.sku, l.on_hand - l.reserved as available
+      from products p join stock_levels l on l.product_id = p.id join warehouses w on w.id = l.warehouse_id
+      where w.code = 'MAIN' and p.sku = any(${skus})`;
+    return rows.length === skus.length ? "ok" : "missing";
+  }
+
+  /** products(first: n) with levels and warehouses: a page, then its levels with their warehouses. */
+  async productsPage(n: number): Promise<string> {
+    const page = await this.sql<{ id: number }[]>`select id, sku, name, created_at from products order by id limit ${n + 1}`;
+    const ids = page.slice(0, n).map((p) => p.id);
+    await this.sql`
+      select l.*, w.code, w.name as warehouse_name from stock_levels l join warehouses w on w.id = l.warehouse_id
+      where l.product_id = any(${ids})`;
+    return "ok";
+  }
+
+  /**
+   * `n` products with `stock` units each in MAIN, written as the service would
+   * (level at version 1 and its RECEIVE movement), in one statement.
+   */
+  async seed(prefix: string, n: number, stock: number): Promise<LevelRef[]> {
+    await this.sql`
+      with p as (
+        insert into products (sku, name)
+        select ${prefix} || '-' || g, 'bench product ' || g from generate_series(1, ${n}::int) g returning id
+      ), l as (
+        insert into stock_levels (product_id, warehouse_id, on_hand, version)
+        select p.id, w.id, ${stock}::int, 1 from p, warehouses w where w.code = 'MAIN'
+        returning id, product_id, warehouse_id, on_hand
+      )
+      insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                   on_hand_after, reserved_after, version, reason, actor)
+      select id, product_id, warehouse_id, 'RECEIVE', on_hand, 0, on_hand, 0, 1, 'bench seed', 'bench' from l`;
+    return this.levels(prefix);
+  }
+
+  async levels(prefix: string): Promise<LevelRef[]> {
+    const rows = await this.sql<{ sku: string; level_id: number; product_id: number; warehouse_id: number }[]>`
+      select p.sku, l.id as level_id, l.product_id, l.warehouse_id
+      from products p join stock_levels l on l.product_id = p.id
+      where p.sku like ${`${prefix}-%`} order by l.id`;
+    return rows.map((r) => ({ sku: r.sku, levelId: r.level_id, productId: r.product_id, warehouseId: r.warehouse_id }));
+  }
+
+  /** The level's counters and how many ACTIVE reservation lines hold it. */
+  async levelState(levelId: number): Promise<{ onHand: number; reserved: number; activeHeld: number }> {
+    const [row] = await this.sql<{ on_hand: number; reserved: number; held: string }[]>`
+      select l.on_hand, l.reserved,
+             (select coalesce(sum(rl.quantity), 0) from reservation_lines rl join reservations r on r.id = rl.reservation_id
+               where rl.level_id = l.id and r.status = 'ACTIVE') as held
+      from stock_levels l where l.id = ${levelId}`;
+    return { onHand: row!.on_hand, reserved: row!.reserved, activeHeld: Number(row!.held) };
+  }
+
+  /** How the level's RESERVE movements were written: per transaction (xmin), on average and at most. */
+  async reservesPerTransaction(levelId: number): Promise<{ average: number; largest: number }> {
+    const [row] = await this.sql<{ average: string | null; largest: number | null }[]>`
+      select avg(n) as average, max(n) as largest from (
+        select count(*)::int as n from stock_movements where level_id = ${levelId} and type = 'RESERVE' group by xmin::text) t`;
+    return { average: Number(row?.average ?? 0), largest: row?.largest ?? 0 };
+  }
+
+  end(): Promise<void> {
+    return this.sql.end({ timeout: 5 });
+  }
+}
