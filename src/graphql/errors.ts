@@ -1,5 +1,4 @@
-import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import type { MiddlewareFn } from "type-graphql";
+import type { GraphQLFormattedError } from "graphql";
 import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
 import type { StockError } from "./types/common.types.js";
 import type { StockErrorCode } from "./types/enums.js";
@@ -22,21 +21,15 @@ export async function payload<T extends object, E extends object>(work: () => Pr
 }
 
 /**
- * The one place domain errors become GraphQL errors: a malformed input is
+ * The one place domain errors become GraphQL errors (maskError calls it for
+ * every error a resolver or subscription throws): a malformed input is
  * BAD_USER_INPUT; a refusal outside a payload (a query naming an unknown sku)
  * carries its StockErrorCode.
  */
-export const mapDomainErrors: MiddlewareFn = async (_, next) => {
-  try {
-    return await next();
-  } catch (err) {
-    const domain = asDomainError(err);
-    if (domain) throw new GraphQLError(domain.message, { extensions: domain.extensions });
-    throw err;
-  }
-};
+export function isDomainError(err: unknown): boolean {
+  return err instanceof InputRejected || err instanceof StockRefusal;
+}
 
-/** How a domain error reads to a client; null for anything else. */
 function asDomainError(err: unknown): { message: string; extensions: Record<string, unknown> } | null {
   if (err instanceof InputRejected) return { message: err.message, extensions: { code: "BAD_USER_INPUT", field: err.field } };
   if (err instanceof StockRefusal) return { message: err.message, extensions: { code: err.code, ...err.details } };
@@ -76,7 +69,7 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, r
   }
   log(`request ${requestId ?? "-"}: ${(cause as Error)?.stack ?? String(cause)}`);
   return {
-    message: `Internal server error (request ${requestId ?? "unknown"})`,
+    message: requestId ? `Internal server error (request ${requestId})` : "Internal server error (see extensions.requestId)",
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: "INTERNAL_SERVER_ERROR", requestId },

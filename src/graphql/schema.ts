@@ -2,7 +2,6 @@ import "reflect-metadata";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { authChecker } from "./auth.js";
-import { mapDomainErrors } from "./errors.js";
 import { AccessResolver } from "./resolvers/access.resolver.js";
 import { ProductResolver } from "./resolvers/product.resolver.js";
 import { ReservationLineResolver, ReservationResolver } from "./resolvers/reservation.resolver.js";
@@ -35,7 +34,6 @@ export async function createSchema(opts: { publicRead: boolean; pubSub?: EventBu
     resolvers: [...resolvers],
     authChecker: authChecker(opts.publicRead),
     authMode: "error",
-    globalMiddlewares: [mapDomainErrors],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     pubSub: opts.pubSub ?? inProcessBus(),
     validate: false,

@@ -1,12 +1,12 @@
 import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Context, Services } from "../graphql/context.js";
-import { maskError } from "../graphql/errors.js";
+import { isDomainError, maskError } from "../graphql/errors.js";
 import { queryLimiter } from "../graphql/query-limits.js";
 import { createLoaders } from "../graphql/loaders.js";
 import type { Logger } from "../log.js";
@@ -36,7 +36,7 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
         async didEncounterErrors({ contextValue, errors }) {
           for (const e of errors) {
             const code = e.extensions?.code;
-            if (code === undefined || code === "INTERNAL_SERVER_ERROR") {
+            if ((code === undefined || code === "INTERNAL_SERVER_ERROR") && !isDomainError(e.originalError)) {
               log.error(`request ${contextValue.requestId}: ${(e.originalError ?? e).stack ?? e.message}`);
             }
           }
@@ -69,6 +69,8 @@ export async function createHttpApp(opts: HttpOptions) {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: opts.server, stopGracePeriodMillis: 5000 }),
       ApolloServerPluginLandingPageDisabled(),
+      // No HTTP caching of GraphQL answers here; its per-field hook costs on every request.
+      ApolloServerPluginCacheControlDisabled(),
       requestIdPlugin(opts.log),
       queryLimitsPlugin(queryLimits),
     ],
