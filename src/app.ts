@@ -55,6 +55,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const relay = new LedgerRelay(database, bus, {
       pollMs: 250,
       electionMs: 1000,
+      minCycleMs: 5,
       haltBeforePublish: config.faults.haltRelayBeforePublish,
       log: (m) => log.info(m),
       debug: (m) => log.debug(m),

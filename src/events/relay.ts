@@ -12,6 +12,8 @@ export interface RelayOptions {
   pollMs: number;
   /** How often a follower tries to become the leader. */
   electionMs: number;
+  /** Pause between back-to-back cycles under load (adds at most this to delivery latency). */
+  minCycleMs: number;
   /** Test-only: stop right before publishing, as if the process died there. */
   haltBeforePublish: boolean;
   log: (msg: string) => void;
@@ -128,6 +130,9 @@ export class LedgerRelay {
         this.again = true;
       } else {
         waits = 0;
+        // Under load commits keep kicking: gather them for a moment so one
+        // cycle (a probe, one read, one publish) serves many commits.
+        if (this.again && this.opts.minCycleMs > 0) await new Promise((r) => setTimeout(r, this.opts.minCycleMs));
       }
     } while (this.again && !this.stopped && this.isLeader);
   }

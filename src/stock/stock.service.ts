@@ -1,4 +1,5 @@
 import { insertLevelIfMissing } from "../db/catalog.queries.js";
+import { levelsByIds } from "../db/read.queries.js";
 import type { Tx } from "../db/client.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
 import {
@@ -338,14 +339,15 @@ export class StockService {
   /** Can these lines be reserved right now? Reads only. */
   async check(items: limit.LineInput[]): Promise<CheckLine[]> {
     const lines = await this.resolveLines(items);
-    return Promise.all(
-      lines.map(async (l) => {
-        const levelId = await this.catalog.existingLevelId(l);
-        const level = levelId === null ? null : await findLevel(this.uow.database.db, levelId);
-        const available = level ? level.onHand - level.reserved : 0;
-        return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
-      }),
-    );
+    const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
+    // One statement for all lines.
+    const found = await levelsByIds(this.uow.database.db, levelIds.filter((id): id is number => id !== null));
+    const byId = new Map(found.map((l) => [l.id, l]));
+    return lines.map((l, i) => {
+      const level = byId.get(levelIds[i] ?? -1);
+      const available = level ? level.onHand - level.reserved : 0;
+      return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
+    });
   }
 
   /** Validated lines resolved to places, one per level (lines of one level count as their sum). */
