@@ -22,7 +22,8 @@ export class SlowSubscriberError extends Error {
 
 interface Subscriber {
   accepts(e: LedgerEvent): boolean;
-  push(e: LedgerEvent): void;
+  /** Hands over one batch's worth of events at once. */
+  push(events: LedgerEvent[]): void;
   /** Live events held back while the subscriber replays the ledger. */
   parked: LedgerEvent[] | null;
 }
@@ -93,22 +94,30 @@ export class LedgerHub {
    * SlowSubscriberError, saying where to resume.
    */
   subscribe(accepts: (e: LedgerEvent) => boolean, after?: number): AsyncIterableIterator<LedgerEvent> {
-    return new Repeater<LedgerEvent>(async (push, stop) => {
+    // Events travel in arrays (one per batch), so a large batch never looks
+    // like a slow consumer: what counts is how much is still untaken when the
+    // next batch comes.
+    const batches = new Repeater<LedgerEvent[]>(async (push, stop) => {
       let buffered = 0;
       let last = after ?? this.upTo;
+      const fresh = (events: LedgerEvent[]) => {
+        const out = events.filter((e) => e.sequence > last);
+        if (out.length > 0) last = out[out.length - 1]!.sequence;
+        return out;
+      };
       const sub: Subscriber = {
         accepts,
         // Live events wait here until the starting point is known.
         parked: [],
-        push: (e) => {
-          if (e.sequence <= last) return;
+        push: (events) => {
           if (buffered >= this.opts.maxBuffered) {
             stop(new SlowSubscriberError(last));
             return;
           }
-          last = e.sequence;
-          buffered++;
-          void push(e).then(() => buffered--);
+          const out = fresh(events);
+          if (out.length === 0) return;
+          buffered += out.length;
+          void push(out).then(() => (buffered -= out.length));
         },
       };
       this.subscribers.add(sub);
@@ -117,28 +126,32 @@ export class LedgerHub {
           // "From now": skip everything already written, even if not yet delivered here.
           last = Math.max(last, await this.lastWritten());
         } else {
-          // Paced by the consumer: each replayed event waits until it was taken.
+          // Paced by the consumer: each replayed page waits until it was taken.
           let cursor = after;
           while (cursor < this.upTo) {
             const batch = await loadBatch(this.database, cursor, this.upTo, 500);
-            for (const e of batch.events) {
-              if (!accepts(e) || e.sequence <= last) continue;
-              last = e.sequence;
-              await push(e);
-            }
+            const out = fresh(batch.events.filter(accepts));
+            if (out.length > 0) await push(out);
             cursor = batch.to;
           }
         }
         // Synchronous from here on: live delivery resumes exactly where the start ended.
         const parked = sub.parked ?? [];
         sub.parked = null;
-        for (const e of parked) sub.push(e);
+        if (parked.length > 0) sub.push(parked);
       } catch (err) {
         stop(err as Error);
       }
       await stop;
       this.subscribers.delete(sub);
     });
+    return (async function* () {
+      try {
+        for await (const events of batches) yield* events;
+      } finally {
+        await batches.return();
+      }
+    })();
   }
 
   private async lastWritten(): Promise<number> {
@@ -171,11 +184,10 @@ export class LedgerHub {
 
   private deliver(events: LedgerEvent[], to: number): void {
     for (const sub of this.subscribers) {
-      for (const e of events) {
-        if (!sub.accepts(e)) continue;
-        if (sub.parked) sub.parked.push(e);
-        else sub.push(e);
-      }
+      const mine = events.filter((e) => sub.accepts(e));
+      if (mine.length === 0) continue;
+      if (sub.parked) sub.parked.push(...mine);
+      else sub.push(mine);
     }
     this.upTo = Math.max(this.upTo, to);
     if (this.waiters.length > 0) {

@@ -26,7 +26,11 @@ describe("a subscriber that falls behind", () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 100));
-    for (let i = 0; i < 12; i++) await t.service.services.stock.receive({ sku, quantity: 1 }, actor);
+    // Apart, so each change reaches the hub as a batch of its own.
+    for (let i = 0; i < 12; i++) {
+      await t.service.services.stock.receive({ sku, quantity: 1 }, actor);
+      await hub.reached(Number((await t.service.services.queries.movementPage({ sku }, 1, null, true))[0]!.id));
+    }
     await fastDone;
 
     const got: number[] = [(await slowFirst).value.sequence];
