@@ -1,25 +1,14 @@
 // A Redis of a test's own, for tests that restart it (the shared one serves other files meanwhile).
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pingRedis, spawnLogged, stopPid, waitUntil } from "./global-setup.js";
+import { freePort } from "./servers.js";
 
 export interface PrivateRedis {
   url: string;
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {

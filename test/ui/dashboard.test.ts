@@ -1,28 +1,17 @@
 // The live dashboard at /dashboard, in a real browser, offline: a key prompt,
 // one start query, then subscriptions only; recovery after a server restart.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/paths.js";
+import { freePort } from "../support/servers.js";
 import { startTestService, type TestService, uniqueSku } from "../support/service.js";
 import { canRunBrowser, ensureWebBuilt, launchChromium, openPage, serviceAndBrowser, type WatchedPage } from "./browser.js";
 
 // While the server is away the browser logs each failed reconnect; that is expected.
 const RECONNECT_NOISE = /WebSocket connection to .* failed/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const cell = (page: Page, sku: string, field: string) => page.locator(`#levels tr[data-sku="${sku}"] td[data-field="${field}"]`);
 
