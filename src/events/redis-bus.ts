@@ -15,7 +15,9 @@ export function redisBus(url: string, log: (msg: string) => void): EventBus {
     lazyConnect: false,
   };
   const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-  const subscriber = new Redis(url, { ...options, maxRetriesPerRequest: null });
+  // No ready check on the subscriber: its INFO would be refused once the
+  // connection is in subscriber mode, and the rejection would go unhandled.
+  const subscriber = new Redis(url, { ...options, maxRetriesPerRequest: null, enableReadyCheck: false });
   const reconnectListeners: Array<() => void> = [];
   let wasDown = false;
   for (const [name, client] of [

@@ -249,7 +249,8 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     expect(r1.errors).toBeUndefined();
     const r2 = await post(svc.url, `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, { i: { sku: fx.sku, quantity: 3 } }, keys.ADMIN);
     expect(r2.errors).toBeUndefined();
-    const moves = await admin(`query($o: String) { stockMovements(orderId: $o, first: 10) { nodes { type actor } } }`, { o: orderId });
+    // Newest first: the sequence-ordered listing trails a commit by the settling delay.
+    const moves = await admin(`query($o: String) { stockMovements(orderId: $o, first: 10, newestFirst: true) { nodes { type actor } } }`, { o: orderId });
     expect(moves.stockMovements.nodes).toEqual([{ type: "RESERVE", actor: names.SERVICE }]);
     const recent = await admin(`query($s: String) { stockMovements(sku: $s, first: 1, newestFirst: true) { nodes { type actor } } }`, { s: fx.sku });
     expect(recent.stockMovements.nodes).toEqual([{ type: "RECEIVE", actor: names.ADMIN }]);
