@@ -16,7 +16,7 @@ import {
 import { claimDeduction } from "../db/reservation.queries.js";
 import { crossing } from "./alerts.js";
 import { type Catalog, mergeSameLevel, type ProductRow, type WarehouseRow } from "./catalog.js";
-import { applyChanges } from "./ledger.js";
+import { applyChanges, recordChanges } from "./ledger.js";
 import * as limit from "./limits.js";
 import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged, Place } from "./types.js";
@@ -224,7 +224,8 @@ export class StockService {
         if (delta === 0) return { level, movement: null };
         const after = await setOnHandAtVersion(tx, levelId, level.version, counted);
         if (!after) return "retry";
-        const movement = await this.recordCount(tx, place, after, delta, reason, actor);
+        const change: Change = { ...place, levelId, type: "ADJUST", onHandDelta: delta, reservedDelta: 0, requested: Math.abs(delta), reason };
+        const movement = (await recordChanges(tx, [change], [after], actor)).changed[0]!.movement;
         return { level: after, movement };
       });
       if (outcome !== "retry") return outcome;
@@ -233,41 +234,6 @@ export class StockService {
       sku,
       warehouse: place.warehouseCode,
     });
-  }
-
-  private async recordCount(tx: Tx, place: Place, after: LevelRow, delta: number, reason: string, actor: Actor): Promise<MovementRow> {
-    const { insertMovements } = await import("../db/stock.queries.js");
-    const [movement] = await insertMovements(tx, [
-      {
-        levelId: after.id,
-        productId: place.productId,
-        warehouseId: place.warehouseId,
-        type: "ADJUST",
-        onHandDelta: delta,
-        reservedDelta: 0,
-        onHandAfter: after.onHand,
-        reservedAfter: after.reserved,
-        version: after.version,
-        reason,
-        actor: actor.name,
-      },
-    ]);
-    const availableAfter = after.onHand - after.reserved;
-    const kind = crossing(availableAfter - delta, availableAfter, after.lowStockThreshold);
-    if (kind) {
-      await insertAlerts(tx, [
-        {
-          levelId: after.id,
-          warehouseId: after.warehouseId,
-          kind,
-          threshold: after.lowStockThreshold,
-          availableBefore: availableAfter - delta,
-          availableAfter,
-          movementId: movement!.id,
-        },
-      ]);
-    }
-    return movement!;
   }
 
   async setThreshold(input: ThresholdInput): Promise<LevelResult> {
