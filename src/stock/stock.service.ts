@@ -1,6 +1,5 @@
 import { insertLevelIfMissing } from "../db/catalog.queries.js";
 import { levelsByIds } from "../db/read.queries.js";
-import type { Tx } from "../db/client.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
 import {
   findLevel,
