@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Executor } from "./client.js";
 import { products, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
 
@@ -145,11 +145,6 @@ export async function lockKey(ex: Executor, key: string): Promise<void> {
 export async function productBySku(ex: Executor, sku: string) {
   const rows = await ex.select().from(products).where(eq(products.sku, sku));
   return rows[0] ?? null;
-}
-
-export async function productsBySkus(ex: Executor, skus: string[]) {
-  if (skus.length === 0) return [];
-  return ex.select().from(products).where(inArray(products.sku, skus));
 }
 
 export async function allWarehouses(ex: Executor) {

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { products, warehouses } from "../db/schema.js";
 import { allWarehouses, ensureLevel, findLevelId, productBySku } from "../db/stock.queries.js";
@@ -79,12 +78,6 @@ export class Catalog {
     return productBySku(ex, sku);
   }
 
-  async warehouseById(id: number, ex: Executor = this.database.db): Promise<WarehouseRow | undefined> {
-    const cached = [...this.warehousesByCode.values()].find((w) => w.id === id);
-    if (cached) return cached;
-    const rows = await ex.select().from(warehouses).where(eq(warehouses.id, id));
-    return rows[0];
-  }
 }
 
 /**

@@ -18,7 +18,7 @@ import { linesOf, reservationByOrder, type ReservationRow } from "../db/reservat
 import { findLevel, type LevelRow } from "../db/stock.queries.js";
 import type { Catalog } from "./catalog.js";
 import * as limit from "./limits.js";
-import { InputRejected, refuse } from "./stock.errors.js";
+import { InputRejected } from "./stock.errors.js";
 
 export interface Summary {
   onHand: number;
@@ -96,11 +96,6 @@ export class QueryService {
     return alertPage(this.db, limit.first(first, 50), beforeId, await this.warehouseId(warehouse));
   }
 
-  async levelsOfProduct(sku: string) {
-    const id = await this.catalog.productId(limit.sku(sku));
-    return levelsByProductIds(this.db, [id]);
-  }
-
   // Batch look-ups for the per-request loaders: one statement per batch.
   productsByIds = (ids: readonly number[]) => productsByIds(this.db, ids);
   warehousesByIds = (ids: readonly number[]) => warehousesByIds(this.db, ids);
@@ -118,11 +113,6 @@ export class QueryService {
     return out;
   }
 
-  requireProduct = async (sku: string) => {
-    const p = await this.product(sku);
-    if (!p) throw refuse.productNotFound(sku);
-    return p;
-  };
 }
 
 export function summarize(levels: readonly LevelRow[]): Summary {

@@ -1,7 +1,7 @@
-import { insertLevelIfMissing } from "../db/catalog.queries.js";
 import { levelsByIds } from "../db/read.queries.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
 import {
+  ensureLevel,
   findLevel,
   insertAlerts,
   lockKey,
@@ -115,7 +115,7 @@ export class StockService {
     try {
       return await this.uow.run(async (tx) => {
         const [product] = await tx.insert(products).values({ sku, name }).returning();
-        const levelId = await insertLevelIfMissing(tx, product!.id, warehouse.id, threshold);
+        const levelId = await ensureLevel(tx, product!.id, warehouse.id, threshold);
         if (initial > 0) {
           const place: Place = { productId: product!.id, sku, warehouseId: warehouse.id, warehouseCode: warehouse.code };
           await applyChanges(tx, [receiveChange(place, levelId, initial, null, "initial stock")], actor);

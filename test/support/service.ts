@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type RunningService, start } from "../../src/app.js";
 import { type Config, configWith } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
-import { createTestDatabase, realRedisUrl } from "./databases.js";
+import { createTestDatabase } from "./databases.js";
 
 export type Backend = "pglite" | "postgres";
 
@@ -66,10 +66,6 @@ export async function startTestService(backend: Backend, overrides: Partial<Conf
       for (const c of cleanups.reverse()) await c();
     },
   };
-}
-
-export function redisUrlForTests(): string {
-  return realRedisUrl();
 }
 
 let counter = 0;
