@@ -37,7 +37,12 @@ export interface RunningService {
 
 /** The composition root: everything is connected here and nowhere else, and dispose() undoes it. */
 export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningService> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
+  });
   const cleanup: Array<() => Promise<void>> = [() => database.close()];
   const undo = async () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
@@ -68,7 +73,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       uow,
       catalog,
       config.reservationTtlSeconds,
-      config.coalesceReserves ? { maxBatch: config.coalesceMaxBatch } : undefined,
+      config.coalesceReserves ? { maxBatch: config.coalesceMaxBatch, maxConcurrent: config.coalesceConcurrency } : undefined,
     );
     const keys = new ApiKeyService(database);
     const services: Services = {

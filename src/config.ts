@@ -9,6 +9,7 @@ const schema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   DATA_DIR: z.string().default("./data"),
   REDIS_URL: z.string().url().optional(),
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
@@ -18,6 +19,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   COALESCE_RESERVES: bool.default(true),
   COALESCE_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  COALESCE_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   // Repeater (the subscription stream) allows at most 1024 pending pushes.
   SUBSCRIBER_BUFFER: z.coerce.number().int().min(1).max(1000).default(1000),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
@@ -28,6 +30,8 @@ export type Config = {
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Named prepared statements (false behind a pooler that cannot keep them, e.g. PgBouncer before 1.21 in transaction mode). */
+  databasePreparedStatements: boolean;
   dataDir: string;
   redisUrl: string | undefined;
   reservationTtlSeconds: number;
@@ -37,6 +41,8 @@ export type Config = {
   rateLimitPerMinute: number;
   coalesceReserves: boolean;
   coalesceMaxBatch: number;
+  /** Coalesced batches in flight at once (each holds a connection of the pool). */
+  coalesceConcurrency: number;
   /** Events a subscriber may have waiting before its connection is closed (4503). */
   subscriberBuffer: number;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
@@ -57,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     reservationTtlSeconds: e.RESERVATION_TTL_SECONDS,
@@ -66,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     coalesceReserves: e.COALESCE_RESERVES,
     coalesceMaxBatch: e.COALESCE_MAX_BATCH,
+    coalesceConcurrency: e.COALESCE_CONCURRENCY,
     subscriberBuffer: e.SUBSCRIBER_BUFFER,
     logLevel: e.LOG_LEVEL,
     faults: { haltRelayBeforePublish: env.STOCK_FAULT_HALT_RELAY_BEFORE_PUBLISH === "1" },

@@ -41,20 +41,54 @@ class CountingLogger implements Logger {
   }
 }
 
-function rowsOf<T>(result: unknown): T[] {
+/** The rows of `execute`'s result, the same shape on both drivers. */
+export function rowsOf<T>(result: unknown): T[] {
   // postgres.js returns an array of rows; PGlite returns { rows }.
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
-export async function openDatabase(opts: { url?: string; dataDir: string; poolSize: number }): Promise<Database> {
+/**
+ * The postgres.js client as drizzle sees it, with every statement a named
+ * prepared statement. Drizzle sends its statements unnamed, and postgres.js
+ * describes an unnamed statement with parameters in a round trip of its own
+ * before running it: two round trips per statement. Named ones are described
+ * once per connection and then take one. The adapter covers the handles drizzle
+ * gets inside transactions and savepoints too.
+ */
+function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
+  return new Proxy(client, {
+    get(target, key) {
+      if (key === "unsafe") {
+        return (query: string, params?: never[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
+      }
+      if (key === "begin" || key === "savepoint") {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          const method = Reflect.get(target, key) as (...a: unknown[]) => unknown;
+          return method.call(target, ...args, (tx: postgres.TransactionSql) => work(preparedStatements(tx)));
+        };
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+export async function openDatabase(opts: { url?: string; dataDir: string; poolSize: number; preparedStatements?: boolean }): Promise<Database> {
   const logger = new CountingLogger();
   if (opts.url) {
     const client = postgres(opts.url, {
       max: opts.poolSize,
       onnotice: () => {},
       connection: { application_name: "stock-service" },
+      prepare: opts.preparedStatements ?? true,
     });
-    const db = drizzlePostgres({ client, schema, casing: "snake_case", logger }) as unknown as Db;
+    const db = drizzlePostgres({
+      client: opts.preparedStatements === false ? client : preparedStatements(client),
+      schema,
+      casing: "snake_case",
+      logger,
+    }) as unknown as Db;
     const u = new URL(opts.url);
     return {
       db,
