@@ -49,6 +49,8 @@ for (const g of only) if (!(GROUPS as readonly string[]).includes(g)) throw new 
 const wants = (g: (typeof GROUPS)[number]) => only.size === 0 || only.has(g);
 const coalesce = env.BENCH_COALESCE ?? "true";
 const cpuProf = env.BENCH_CPU_PROF === "1";
+// PostgreSQL as production runs it (every commit flushed to disk), unless BENCH_FSYNC=off.
+const fsync = (env.BENCH_FSYNC ?? "on") !== "off";
 const spreadConnections = [32, 64];
 const hotConnections = [64, 256];
 const otherConnections = 32;
@@ -68,7 +70,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const started = new Date();
-  const databaseUrl = env.DATABASE_URL || (await startPostgres(cleanups));
+  const databaseUrl = env.DATABASE_URL || (await startPostgres(cleanups, { durable: fsync }));
   const redisUrl = env.REDIS_URL || `redis://127.0.0.1:${(await startRedis(cleanups)).port}`;
   const profileDir = join(projectRoot, "bench", "profiles", started.toISOString().replace(/[:.]/g, "-"));
   if (cpuProf) mkdirSync(profileDir, { recursive: true });
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   console.log(`${machine.postgres}; Redis ${machine.redis}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
   if (loadBefore[0]! > os.cpus().length * 0.5) console.log("WARNING: the machine is busy; figures are noisy (the ratios less so)");
   console.log(
-    `measure ${knobs.seconds} s after ${knobs.warmupSeconds} s warm-up; pool ${knobs.pool} (server and baseline); coalescing ${coalesce}${cpuProf ? `; CPU profile → ${profileDir}` : ""}\n`,
+    `measure ${knobs.seconds} s after ${knobs.warmupSeconds} s warm-up; pool ${knobs.pool} (server and baseline); coalescing ${coalesce}; PostgreSQL fsync ${fsync ? "on" : "off"}${env.DATABASE_URL ? " (as configured at DATABASE_URL)" : ""}${cpuProf ? `; CPU profile → ${profileDir}` : ""}\n`,
   );
   console.log(progressHeader());
 
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
       {
         startedAt: started.toISOString(),
         command: "npm run bench",
-        settings: { ...knobs, only: [...only], coalesce, cpuProf },
+        settings: { ...knobs, only: [...only], coalesce, fsync: env.DATABASE_URL ? "as configured" : fsync ? "on" : "off", cpuProf },
         machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
         rows: rows.map((r) => ({
           scenario: r.scenario,

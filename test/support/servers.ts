@@ -29,8 +29,12 @@ export class Unavailable extends Error {}
 
 // ---------------------------------------------------------------- PostgreSQL
 
-/** A throwaway PostgreSQL cluster; `cleanups` gets what stops and removes it. */
-export async function startPostgres(cleanups: Array<() => Promise<void>>): Promise<string> {
+/**
+ * A throwaway PostgreSQL cluster; `cleanups` gets what stops and removes it.
+ * Tests run it with fsync off (speed, nothing to keep); `durable` keeps
+ * PostgreSQL's production defaults (fsync, synchronous_commit), as the bench does.
+ */
+export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean } = {}): Promise<string> {
   const bin = findPostgresBin();
   // PostgreSQL refuses to run as root, so drop to the postgres user via spawn's uid/gid:
   // unlike `runuser`, that keeps the pid we hold equal to the postmaster's own.
@@ -51,7 +55,11 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>): Promi
   const port = await freePort();
   const child = spawnLogged(
     join(bin, "postgres"),
-    ["-D", dataDir, "-k", dir, "-h", "127.0.0.1", "-p", String(port), "-c", "fsync=off", "-c", "max_connections=300", "-c", "shared_buffers=128MB"],
+    [
+      ...["-D", dataDir, "-k", dir, "-h", "127.0.0.1", "-p", String(port)],
+      ...(opts.durable ? [] : ["-c", "fsync=off"]),
+      ...["-c", "max_connections=300", "-c", "shared_buffers=128MB"],
+    ],
     logFile,
     { cwd: dir, ...asUser },
   );
