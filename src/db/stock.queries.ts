@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Executor } from "./client.js";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { type Executor, rowsOf } from "./client.js";
 import { products, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
 
 export type LevelRow = typeof stockLevels.$inferSelect;
@@ -44,6 +44,39 @@ export async function updateLevel(ex: Executor, d: LevelDelta): Promise<LevelRow
     .returning();
   return rows[0] ?? null;
 }
+
+/**
+ * Coalesced reserves (stock/reserve-coalescer.ts): adds each quantity to its
+ * level's `reserved`, and `movements` to its version, in one statement, each
+ * level guarded like `updateLevel` (only while on_hand - reserved >= the
+ * quantity). The levels are locked first, in ascending id order, whether
+ * their guard then says yes or no, and stay locked to the end of the
+ * transaction: two such statements (or one and a multi-line reserve) never
+ * wait on each other in a cycle, and the caller may work out what fits of a
+ * level that said no without it moving. Returns the rows that changed.
+ */
+export async function addReservedToLevels(ex: Executor, deltas: { levelId: number; quantity: number; movements: number }[]): Promise<LevelRow[]> {
+  if (deltas.length === 0) return [];
+  const ids = sql.param(deltas.map((d) => d.levelId));
+  const quantities = sql.param(deltas.map((d) => d.quantity));
+  const movements = sql.param(deltas.map((d) => d.movements));
+  const result = await ex.execute(sql`
+    with wanted as (select * from unnest(${ids}::int[], ${quantities}::int[], ${movements}::int[]) as w(id, quantity, movements)),
+    locked as materialized (select l.id from stock_levels l where l.id in (select id from wanted) order by l.id for update)
+    update stock_levels l
+       set reserved = l.reserved + w.quantity, version = l.version + w.movements, updated_at = now()
+      from wanted w, locked k
+     where l.id = w.id and k.id = w.id and l.on_hand - l.reserved >= w.quantity
+    returning ${LEVEL_COLUMNS}`);
+  return rowsOf<LevelRow>(result);
+}
+
+/** A level row's columns under their field names, for raw statements that return levels. */
+const LEVEL_COLUMNS = sql.raw(
+  Object.entries(getTableColumns(stockLevels))
+    .map(([field, column]) => `l.${column.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} as "${field}"`)
+    .join(", "),
+);
 
 /** Sets a level to a counted quantity, only while it is still at `version` (stocktake). */
 export async function setOnHandAtVersion(ex: Executor, levelId: number, version: number, onHand: number): Promise<LevelRow | null> {

@@ -50,7 +50,7 @@ export class ReservationService {
     private readonly uow: UnitOfWork,
     private readonly catalog: Catalog,
     private readonly defaultTtlSeconds: number,
-    coalesce?: Pick<CoalescerOptions, "maxBatch" | "versionTries" | "beforeCommit">,
+    coalesce?: Pick<CoalescerOptions, "maxBatch" | "maxConcurrent" | "versionTries" | "beforeCommit">,
   ) {
     this.coalescer = coalesce
       ? new ReserveCoalescer(uow, {
@@ -85,7 +85,7 @@ export class ReservationService {
     return this.reserveResolved(req, actor);
   }
 
-  /** Single-line reserves of an existing level share batched transactions when coalescing is on (reserve-coalescer.ts). */
+  /** Single-line reserves of existing levels share batched transactions when coalescing is on (reserve-coalescer.ts). */
   async reserveResolved(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
     const only = req.lines.length === 1 ? req.lines[0]! : null;
     if (this.coalescer && only && only.levelId !== null) {

@@ -1,6 +1,6 @@
 import type { Tx } from "../db/client.js";
 import { claimReservations, deleteClaims, insertLines, type ReservationRow } from "../db/reservation.queries.js";
-import { findLevel, type LevelRow, updateLevel } from "../db/stock.queries.js";
+import { addReservedToLevels, findLevel, type LevelRow, updateLevel } from "../db/stock.queries.js";
 import { recordChanges } from "./ledger.js";
 import type { ResolvedReserve } from "./reservation.service.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
@@ -13,6 +13,8 @@ const VERSION_TRIES = 3;
 export interface CoalescerOptions {
   /** Most requests in one batch (one transaction). */
   maxBatch: number;
+  /** Most batches of one actor in flight at once (each holds a database connection); default 4. */
+  maxConcurrent?: number;
   /** The orderId is taken: that reservation if its lines are the same, else a DUPLICATE refusal. */
   sameAsBefore(tx: Tx, req: ResolvedReserve): Promise<ReservationRow>;
   /** One request in a transaction of its own: how the requests of a failed batch get their answers. */
@@ -28,15 +30,17 @@ export interface CoalescerStats {
   batches: number;
   requests: number;
   largestBatch: number;
+  /** Most stock levels one batch touched. */
+  mostLevels: number;
   /** Batches whose transaction failed; their requests were then run one by one. */
   failedBatches: number;
   /** Greedy takes that missed the level's version and read it again. */
   versionMisses: number;
-  /** Batches that gave up on one UPDATE and updated the level once per request. */
+  /** Levels of a batch that gave up on one UPDATE and were updated once per request. */
   perRequestUpdates: number;
 }
 
-/** A single-line reserve waiting for its level's next batch. */
+/** A single-line reserve waiting for a batch. */
 interface Pending {
   req: ResolvedReserve;
   /** The RESERVE change of its one line. */
@@ -48,40 +52,49 @@ interface Pending {
 
 type Outcome = { ok: true; row: ReservationRow } | { ok: false; error: unknown };
 
-interface Queue {
-  running: boolean;
+/** One actor's requests: those waiting, and the levels of the batches in flight. */
+interface Lane {
   waiting: Pending[];
+  running: number;
+  busyLevels: Set<number>;
 }
 
 /**
- * Coalesces concurrent single-line reserves of one stock level into shared
- * transactions, so a hot SKU costs one row lock per batch instead of one per
- * request.
+ * Coalesces concurrent single-line reserves into shared transactions, so a
+ * hot SKU costs one row lock per batch instead of one per request, and a
+ * burst over many SKUs one commit per batch instead of one per request.
  *
- * Per (level, actor) one batch runs at a time. A request arriving while none
- * runs starts one at once, alone (no waiting when idle); requests arriving
- * while one runs join the next, which starts when it finishes, up to
- * `maxBatch`. Batches thus form by themselves under load. A second request
- * with an orderId already in the forming batch waits for the batch after it.
+ * Per actor (the ledger names one actor per batch), up to `maxConcurrent`
+ * batches run at once, and a stock level is in at most one of them. A request
+ * arriving while a slot is free starts a batch at once (no waiting when idle);
+ * the others wait and join the next batch that starts when one finishes, up
+ * to `maxBatch` requests, in arrival order. Requests for a level that is in a
+ * running batch wait for a later one, so per level the batches run one after
+ * another; a second request with an orderId already in the forming batch
+ * waits too. Batches thus form by themselves under load.
  *
- * A batch claims its orderIds in one INSERT, takes the sum of the claimed
- * quantities with one guarded UPDATE (version + n), and writes n movements
- * (the versions in between) and n reservation lines in multi-row INSERTs.
- * When the sum does not fit, the earliest requests that fit win, greedily in
+ * A batch claims its orderIds in one INSERT, locks its levels in ascending id
+ * order and takes each level's sum with one guarded UPDATE for all of them
+ * (version + n per level), and writes the movements (the versions in
+ * between) and reservation lines in multi-row INSERTs. Where a level's sum
+ * does not fit, the earliest of its requests that fit win, greedily in
  * arrival order (see `take`); the others are refused with INSUFFICIENT_STOCK
- * and their claims deleted in the same transaction. Every request is answered
- * after the commit; if the batch transaction fails as a whole, its requests
- * are retried one by one, each in its own transaction, in arrival order.
+ * and their claims deleted in the same transaction, and the other levels of
+ * the batch are not affected. Every request is answered after the commit; if
+ * the batch transaction fails as a whole, its requests are retried one by
+ * one, each in its own transaction, in arrival order.
  *
  * Coalescing is per instance: several instances each coalesce their own
  * requests and meet only at the guarded UPDATE.
  */
 export class ReserveCoalescer {
-  private readonly queues = new Map<string, Queue>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly maxConcurrent: number;
   private readonly counters: CoalescerStats = {
     batches: 0,
     requests: 0,
     largestBatch: 0,
+    mostLevels: 0,
     failedBatches: 0,
     versionMisses: 0,
     perRequestUpdates: 0,
@@ -92,17 +105,17 @@ export class ReserveCoalescer {
     private readonly opts: CoalescerOptions,
   ) {
     if (!(opts.maxBatch >= 1)) throw new Error("ReserveCoalescer: maxBatch must be at least 1");
+    this.maxConcurrent = opts.maxConcurrent ?? 4;
+    if (!(this.maxConcurrent >= 1)) throw new Error("ReserveCoalescer: maxConcurrent must be at least 1");
   }
 
   /** Reserves `change` (the one line of `req`) as part of a batch; resolves or rejects once that batch has committed. */
   reserve(req: ResolvedReserve, change: Change, actor: Actor): Promise<ReservationRow> {
     return new Promise((resolve, reject) => {
-      // Per actor as well: the ledger names one actor per batch's movements.
-      const key = `${change.levelId}\u0000${actor.name}`;
-      let queue = this.queues.get(key);
-      if (!queue) this.queues.set(key, (queue = { running: false, waiting: [] }));
-      queue.waiting.push({ req, change, actor, resolve, reject });
-      if (!queue.running) void this.drain(key, queue);
+      let lane = this.lanes.get(actor.name);
+      if (!lane) this.lanes.set(actor.name, (lane = { waiting: [], running: 0, busyLevels: new Set() }));
+      lane.waiting.push({ req, change, actor, resolve, reject });
+      this.pump(actor.name, lane);
     });
   }
 
@@ -110,31 +123,37 @@ export class ReserveCoalescer {
     return { ...this.counters };
   }
 
-  private async drain(key: string, queue: Queue): Promise<void> {
-    queue.running = true;
-    try {
-      while (queue.waiting.length > 0) await this.run(this.nextBatch(queue));
-    } finally {
-      queue.running = false;
-      if (queue.waiting.length === 0) this.queues.delete(key);
-      else void this.drain(key, queue);
+  /** Starts batches while a slot is free and some waiting request can go. */
+  private pump(key: string, lane: Lane): void {
+    while (lane.running < this.maxConcurrent && lane.waiting.length > 0) {
+      const batch = this.nextBatch(lane);
+      if (batch.length === 0) return;
+      const levels = new Set(batch.map((p) => p.change.levelId));
+      for (const l of levels) lane.busyLevels.add(l);
+      lane.running++;
+      void this.run(batch).finally(() => {
+        lane.running--;
+        for (const l of levels) lane.busyLevels.delete(l);
+        if (lane.running === 0 && lane.waiting.length === 0) this.lanes.delete(key);
+        else this.pump(key, lane);
+      });
     }
   }
 
-  /** The earliest waiting requests, up to maxBatch, at most one per orderId. */
-  private nextBatch(queue: Queue): Pending[] {
+  /** The earliest waiting requests whose level is free, up to maxBatch, at most one per orderId. */
+  private nextBatch(lane: Lane): Pending[] {
     const batch: Pending[] = [];
     const later: Pending[] = [];
     const orderIds = new Set<string>();
-    for (const p of queue.waiting) {
-      if (batch.length < this.opts.maxBatch && !orderIds.has(p.req.orderId)) {
+    for (const p of lane.waiting) {
+      if (batch.length < this.opts.maxBatch && !lane.busyLevels.has(p.change.levelId) && !orderIds.has(p.req.orderId)) {
         batch.push(p);
         orderIds.add(p.req.orderId);
       } else {
         later.push(p);
       }
     }
-    queue.waiting = later;
+    lane.waiting = later;
     return batch;
   }
 
@@ -167,7 +186,6 @@ export class ReserveCoalescer {
 
   private async inTransaction(tx: Tx, batch: readonly Pending[]): Promise<Outcome[]> {
     const outcomes = new Array<Outcome>(batch.length);
-    const { levelId } = batch[0]!.change;
     const actor = batch[0]!.actor;
 
     // Sorted, so two batches sharing orderIds take the unique-key locks in one order.
@@ -179,35 +197,63 @@ export class ReserveCoalescer {
     );
     const claimOf = new Map(claims.map((r) => [r.orderId, r]));
 
-    const contenders: number[] = [];
+    // The claimed requests per level, in arrival order.
+    const byLevel = new Map<number, number[]>();
     for (const [i, p] of batch.entries()) {
-      if (claimOf.has(p.req.orderId)) contenders.push(i);
+      if (claimOf.has(p.req.orderId)) {
+        const ofLevel = byLevel.get(p.change.levelId);
+        if (ofLevel) ofLevel.push(i);
+        else byLevel.set(p.change.levelId, [i]);
+      }
       // Taken: answered like a repeated request (its reservation may be on another level).
       else outcomes[i] = await attempt(() => this.opts.sameAsBefore(tx, p.req), false);
     }
-    if (contenders.length > 0) {
-      const asks = contenders.map((i) => batch[i]!.change.reservedDelta);
-      const taken = await this.take(tx, levelId, asks);
+    this.counters.mostLevels = Math.max(this.counters.mostLevels, byLevel.size);
+    if (byLevel.size > 0) {
+      const levelIds = [...byLevel.keys()].sort((a, b) => a - b);
+      const askOf = (i: number) => batch[i]!.change.reservedDelta;
+      // Every level's whole sum at once; the levels stay locked to the end of the transaction.
+      const whole = await addReservedToLevels(
+        tx,
+        levelIds.map((levelId) => {
+          const asks = byLevel.get(levelId)!.map(askOf);
+          return { levelId, quantity: sum(asks), movements: asks.length };
+        }),
+      );
+      const wholeOf = new Map(whole.map((row) => [row.id, row]));
 
       const winners: number[] = [];
+      const afterOf = new Map<number, LevelRow>();
       const losers: number[] = [];
-      contenders.forEach((i, k) => (taken.after[k] ? winners : losers).push(i));
-      const claimIdOf = (i: number) => claimOf.get(batch[i]!.req.orderId)!.id;
-
-      await deleteClaims(tx, losers.map(claimIdOf));
-      for (const i of losers) {
-        const c = batch[i]!.change;
-        outcomes[i] = { ok: false, error: refuse.insufficient(c.sku, c.warehouseCode, c.requested, taken.availableAfter) };
+      for (const levelId of levelIds) {
+        const members = byLevel.get(levelId)!;
+        const asks = members.map(askOf);
+        const row = wholeOf.get(levelId);
+        const taken = row ? { after: steps(row, asks, asks.map(() => true)), availableAfter: row.onHand - row.reserved } : await this.take(tx, levelId, asks);
+        members.forEach((i, k) => {
+          const after = taken.after[k];
+          if (after) {
+            winners.push(i);
+            afterOf.set(i, after);
+          } else {
+            losers.push(i);
+            const c = batch[i]!.change;
+            outcomes[i] = { ok: false, error: refuse.insufficient(c.sku, c.warehouseCode, c.requested, taken.availableAfter) };
+          }
+        });
       }
+
+      const claimIdOf = (i: number) => claimOf.get(batch[i]!.req.orderId)!.id;
+      await deleteClaims(tx, losers.map(claimIdOf));
       await recordChanges(
         tx,
         winners.map((i) => batch[i]!.change),
-        taken.after.filter((row): row is LevelRow => row !== null),
+        winners.map((i) => afterOf.get(i)!),
         actor,
       );
       await insertLines(
         tx,
-        winners.map((i) => ({ reservationId: claimIdOf(i), levelId, quantity: batch[i]!.change.reservedDelta })),
+        winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
       );
       for (const i of winners) outcomes[i] = { ok: true, row: claimOf.get(batch[i]!.req.orderId)! };
     }
@@ -216,18 +262,15 @@ export class ReserveCoalescer {
   }
 
   /**
-   * Reserves as many of `asks` (quantities, in arrival order) as fit, the
+   * One level whose whole sum did not fit (the batch holds its row lock):
+   * reserves as many of `asks` (quantities, in arrival order) as fit, the
    * earliest first. Returns, per ask, the level as that ask left it (the
    * versions and reserved counts stepping up one ask at a time) or null if it
    * did not fit, and what is available after all of them.
    */
   private async take(tx: Tx, levelId: number, asks: readonly number[]): Promise<{ after: Array<LevelRow | null>; availableAfter: number }> {
-    const all = asks.map(() => true);
-    const row = await updateLevel(tx, { levelId, onHandDelta: 0, reservedDelta: sum(asks), movements: asks.length, minAvailable: sum(asks) });
-    if (row) return { after: steps(row, asks, all), availableAfter: row.onHand - row.reserved };
-
-    // Not all fit. Which do is computed from the row, so: read the version,
-    // update only while it is still that (DESIGN.md), a bounded number of times.
+    // Which asks fit is computed from the row, so: read the version, update
+    // only while it is still that (DESIGN.md), a bounded number of times.
     for (let tries = this.opts.versionTries ?? VERSION_TRIES; tries > 0; tries--) {
       const level = await findLevel(tx, levelId);
       const available = level ? level.onHand - level.reserved : 0;
@@ -246,8 +289,8 @@ export class ReserveCoalescer {
       this.counters.versionMisses++;
     }
 
-    // The level keeps moving under us (other instances, multi-line reserves):
-    // one guarded UPDATE per ask, still in arrival order, in this transaction.
+    // The level keeps moving under us: one guarded UPDATE per ask, still in
+    // arrival order, in this transaction.
     this.counters.perRequestUpdates++;
     const after: Array<LevelRow | null> = [];
     for (const q of asks) after.push(await updateLevel(tx, { levelId, onHandDelta: 0, reservedDelta: q, minAvailable: q }));

@@ -216,6 +216,64 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
     ]);
   });
 
+  it("one batch over several levels: one transaction, and a level that runs out refuses only its own requests", async () => {
+    const [a, b, c, d] = [await newProduct(2), await newProduct(100), await newProduct(1), await newProduct(10)];
+    const database = t.service.database;
+    // One batch at a time: the first request runs alone, the next seven form one batch over three levels.
+    const service = new ReservationService(new UnitOfWork(database), new Catalog(database), 600, { maxBatch: 50, maxConcurrent: 1 });
+    const inputs = [one(d, 1), one(a, 1), one(b, 5), one(c, 1), one(a, 1), one(c, 1), one(a, 1), one(b, 5)];
+    const outcomes = await inOrder(service, inputs);
+
+    expect(outcomes.map(code)).toEqual(["ok", "ok", "ok", "ok", "ok", "INSUFFICIENT_STOCK", "INSUFFICIENT_STOCK", "ok"]);
+    expect(outcomes[5]).toMatchObject({ requested: 1, available: 0 });
+    expect(outcomes[6]).toMatchObject({ requested: 1, available: 0 });
+    expect(service.coalescer!.stats()).toMatchObject({ batches: 2, largestBatch: 7, mostLevels: 3, failedBatches: 0 });
+    expect(await level(a)).toMatchObject({ reserved: 2, version: 3 });
+    expect(await level(b)).toMatchObject({ reserved: 10, version: 3 });
+    expect(await level(c)).toMatchObject({ reserved: 1, version: 2 });
+    // The batch's movements on all three levels were written by one transaction.
+    const [written] = await rows<{ transactions: number; movements: number }>(sql`
+      select count(distinct m.xmin::text)::int as "transactions", count(*)::int as "movements"
+      from stock_movements m where m.order_id in (${sql.join(inputs.slice(1).map((i) => sql`${i.orderId}`), sql`, `)})`);
+    expect(written).toEqual({ transactions: 1, movements: 5 });
+    const [claims] = await rows<{ n: number }>(
+      sql`select count(*)::int as n from reservations where order_id in (${inputs[5]!.orderId}, ${inputs[6]!.orderId})`,
+    );
+    expect(claims!.n).toBe(0);
+  });
+
+  it("batches over shared levels from two instances beside multi-line reserves: no deadlock, no failed batch", async () => {
+    const skus = await Promise.all(Array.from({ length: 6 }, () => newProduct(60)));
+    const database = t.service.database;
+    const second = new ReservationService(new UnitOfWork(database), new Catalog(database), 600, { maxBatch: 20, maxConcurrent: 3 });
+    const failedBefore = reservations().coalescer!.stats().failedBatches;
+    // Single-line reserves in every order over the six levels, and multi-line ones whose lines come in shuffled order.
+    const singles = (n: number) => Array.from({ length: n }, (_, k) => one(skus[(k * 7 + n) % skus.length]!, 1 + (k % 2)));
+    const multis = Array.from({ length: 40 }, (_, k) => ({
+      orderId: orderId("multi"),
+      items: [skus[k % 6]!, skus[(k + 3) % 6]!, skus[(k + 5) % 6]!].map((sku) => ({ sku, quantity: 1 })),
+    }));
+    const results = await Promise.all([
+      inOrder(reservations(), singles(150)),
+      inOrder(second, singles(150)),
+      ...multis.map((m) => inOrder(reservations(), [m])),
+    ]);
+    const all = results.flat();
+    expect(all.map(code).filter((c) => c !== "ok" && c !== "INSUFFICIENT_STOCK")).toEqual([]);
+    expect(reservations().coalescer!.stats().failedBatches).toBe(failedBefore);
+    expect(second.coalescer!.stats()).toMatchObject({ failedBatches: 0 });
+    expect(second.coalescer!.stats().mostLevels).toBeGreaterThan(1);
+    // 360 units in all: 300 singles asking 450 and 40 orders of 3 lines each; what was held adds up per level.
+    for (const sku of skus) {
+      const lvl = await level(sku);
+      expect(lvl.reserved).toBeLessThanOrEqual(60);
+      const [held] = await rows<{ n: number }>(sql`
+        select coalesce(sum(rl.quantity), 0)::int as n from reservation_lines rl join reservations r on r.id = rl.reservation_id
+        join stock_levels l on l.id = rl.level_id join products p on p.id = l.product_id where p.sku = ${sku} and r.status = 'ACTIVE'`);
+      expect(held!.n).toBe(lvl.reserved);
+    }
+  });
+
   it("two coalescing instances on one level: exactly the stock is reserved, versions stay contiguous", async () => {
     const sku = await newProduct(150);
     const database = t.service.database;
