@@ -49,6 +49,8 @@ for (const g of only) if (!(GROUPS as readonly string[]).includes(g)) throw new 
 const wants = (g: (typeof GROUPS)[number]) => only.size === 0 || only.has(g);
 const coalesce = env.BENCH_COALESCE ?? "true";
 const cpuProf = env.BENCH_CPU_PROF === "1";
+// Instances of the server (WORKERS): one by default, as the service starts; BENCH_WORKERS=2 runs one per core here.
+const workers = num("BENCH_WORKERS", 1);
 // PostgreSQL as production runs it (every commit flushed to disk), unless BENCH_FSYNC=off.
 const fsync = (env.BENCH_FSYNC ?? "on") !== "off";
 const spreadConnections = [32, 64];
@@ -79,10 +81,12 @@ async function main(): Promise<void> {
     {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
-      DATABASE_POOL_SIZE: String(knobs.pool),
+      // The same number of connections as the baseline, shared out among the workers.
+      DATABASE_POOL_SIZE: String(Math.ceil(knobs.pool / workers)),
       RATE_LIMIT_PER_MINUTE: "0",
       COALESCE_RESERVES: coalesce,
       EXPIRY_SWEEP_MS: "60000",
+      WORKERS: String(workers),
     },
     120_000,
     cpuProf ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [],
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   console.log(`${machine.postgres}; Redis ${machine.redis}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
   if (loadBefore[0]! > os.cpus().length * 0.5) console.log("WARNING: the machine is busy; figures are noisy (the ratios less so)");
   console.log(
-    `measure ${knobs.seconds} s after ${knobs.warmupSeconds} s warm-up; pool ${knobs.pool} (server and baseline); coalescing ${coalesce}; PostgreSQL fsync ${fsync ? "on" : "off"}${env.DATABASE_URL ? " (as configured at DATABASE_URL)" : ""}${cpuProf ? `; CPU profile → ${profileDir}` : ""}\n`,
+    `measure ${knobs.seconds} s after ${knobs.warmupSeconds} s warm-up; pool ${knobs.pool} (baseline; the server's workers share as many); ${workers} server worker${workers === 1 ? "" : "s"}; coalescing ${coalesce}; PostgreSQL fsync ${fsync ? "on" : "off"}${env.DATABASE_URL ? " (as configured at DATABASE_URL)" : ""}${cpuProf ? `; CPU profile → ${profileDir}` : ""}\n`,
   );
   console.log(progressHeader());
 
@@ -140,7 +144,8 @@ async function main(): Promise<void> {
 
   const invariants = await checkDatabase(databaseUrl);
   await server.stop();
-  const coalescerLine = /reserve coalescer: (.*)/.exec(server.output())?.[1];
+  // One line per worker: their sums, and the largest batch any of them formed.
+  const coalescerLine = sumStats([...server.output().matchAll(/reserve coalescer: (.*)/g)].map((m) => JSON.parse(m[1]!) as Record<string, number>));
   const profile = cpuProf ? newestProfile(profileDir) : null;
   const loadAfter = os.loadavg();
 
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
       {
         startedAt: started.toISOString(),
         command: "npm run bench",
-        settings: { ...knobs, only: [...only], coalesce, fsync: env.DATABASE_URL ? "as configured" : fsync ? "on" : "off", cpuProf },
+        settings: { ...knobs, only: [...only], coalesce, workers, fsync: env.DATABASE_URL ? "as configured" : fsync ? "on" : "off", cpuProf },
         machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
         rows: rows.map((r) => ({
           scenario: r.scenario,
@@ -334,3 +339,12 @@ main()
     process.exitCode = 1;
   })
   .finally(() => cleanup());
+
+function sumStats(perWorker: Record<string, number>[]): string | undefined {
+  if (perWorker.length === 0) return undefined;
+  const total: Record<string, number> = {};
+  for (const stats of perWorker) {
+    for (const [k, v] of Object.entries(stats)) total[k] = k === "largestBatch" || k === "mostLevels" ? Math.max(total[k] ?? 0, v) : (total[k] ?? 0) + v;
+  }
+  return JSON.stringify({ workers: perWorker.length, ...total });
+}

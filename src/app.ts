@@ -35,6 +35,21 @@ export interface RunningService {
   dispose(): Promise<void>;
 }
 
+/**
+ * What must happen once before any instance serves: migrations, and the
+ * first ADMIN key on an empty database (returned when this call created it).
+ * start() does it too; a cluster's primary does it before forking workers.
+ */
+export async function prepareDatabase(config: Config): Promise<string | null> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+  try {
+    await runMigrations(database, config.databaseUrl);
+    return await new ApiKeyService(database).bootstrap(config.adminApiKey);
+  } finally {
+    await database.close();
+  }
+}
+
 /** The composition root: everything is connected here and nowhere else, and dispose() undoes it. */
 export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const database = await openDatabase({

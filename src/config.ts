@@ -22,6 +22,7 @@ const schema = z.object({
   COALESCE_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   // Repeater (the subscription stream) allows at most 1024 pending pushes.
   SUBSCRIBER_BUFFER: z.coerce.number().int().min(1).max(1000).default(1000),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -46,6 +47,8 @@ export type Config = {
   /** Events a subscriber may have waiting before its connection is closed (4503). */
   subscriberBuffer: number;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Instances of the service in this process's cluster (node:cluster), sharing its port. */
+  workers: number;
   /** Test-only fault injection; never set in production. */
   faults: { haltRelayBeforePublish: boolean };
 };
@@ -58,6 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.WORKERS > 1 && (!e.DATABASE_URL || !e.REDIS_URL)) {
+    throw new Error("invalid configuration: WORKERS > 1 needs DATABASE_URL and REDIS_URL (the embedded database and in-process pub/sub serve one process)");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coalesceConcurrency: e.COALESCE_CONCURRENCY,
     subscriberBuffer: e.SUBSCRIBER_BUFFER,
     logLevel: e.LOG_LEVEL,
+    workers: e.WORKERS,
     faults: { haltRelayBeforePublish: env.STOCK_FAULT_HALT_RELAY_BEFORE_PUBLISH === "1" },
   };
 }

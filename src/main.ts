@@ -1,41 +1,54 @@
+import cluster from "node:cluster";
 import { start } from "./app.js";
+import { runPrimary } from "./cluster.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 
-const service = await start(config, log).catch((err: Error) => {
-  log.error(`could not start: ${err.message}`);
-  process.exit(1);
-});
-
-log.info(`stock service listening on ${service.url} (WebSocket subscriptions on the same URL)`);
-log.info(`in a browser: playground ${service.url} · live dashboard ${new URL("/dashboard", service.url).href}`);
-log.info(`database: ${service.database.description}`);
-log.info(`pub/sub: ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : "in-process (one instance)"}`);
-if (service.bootstrapKey) {
-  log.info(`first start: created the ADMIN API key below. It is shown once; keep it.`);
-  process.stdout.write(`\n    ADMIN API key: ${service.bootstrapKey}\n\n`);
+if (config.workers > 1 && cluster.isPrimary) {
+  await runPrimary(config, log).catch((err: Error) => {
+    log.error(`could not start: ${err.message}`);
+    process.exit(1);
+  });
+} else {
+  await serve();
 }
 
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => {
-      log.error("shutdown took too long; exiting");
-      process.exit(1);
-    }, 15_000);
-    force.unref();
-    service
-      .dispose()
-      .then(() => process.exit(0))
-      .catch((err: Error) => {
-        log.error(`shutdown failed: ${err.message}`);
-        process.exit(1);
-      });
+async function serve(): Promise<void> {
+  const service = await start(config, log).catch((err: Error) => {
+    log.error(`could not start: ${err.message}`);
+    process.exit(1);
   });
+
+  log.info(`stock service listening on ${service.url} (WebSocket subscriptions on the same URL)`);
+  log.info(`in a browser: playground ${service.url} · live dashboard ${new URL("/dashboard", service.url).href}`);
+  log.info(`database: ${service.database.description}`);
+  log.info(`pub/sub: ${config.redisUrl ? `Redis ${new URL(config.redisUrl).host}` : "in-process (one instance)"}`);
+  if (service.bootstrapKey) {
+    log.info(`first start: created the ADMIN API key below. It is shown once; keep it.`);
+    process.stdout.write(`\n    ADMIN API key: ${service.bootstrapKey}\n\n`);
+  }
+
+  let stopping = false;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      const force = setTimeout(() => {
+        log.error("shutdown took too long; exiting");
+        process.exit(1);
+      }, 15_000);
+      force.unref();
+      service
+        .dispose()
+        .then(() => process.exit(0))
+        .catch((err: Error) => {
+          log.error(`shutdown failed: ${err.message}`);
+          process.exit(1);
+        });
+    });
+  }
 }
