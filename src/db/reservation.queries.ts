@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
-import type { Executor } from "./client.js";
+import { type Executor, rowsOf } from "./client.js";
+import { fieldsOf, mapRows } from "./rows.js";
 import { deductions, products, reservationLines, reservations, stockLevels, warehouses } from "./schema.js";
 
 export type ReservationRow = typeof reservations.$inferSelect;
@@ -40,11 +41,15 @@ export async function claimReservations(
   actor: string,
 ): Promise<ReservationRow[]> {
   if (claims.length === 0) return [];
-  return ex
-    .insert(reservations)
-    .values(claims.map((c) => ({ orderId: c.orderId, actor, expiresAt: sql`now() + ${c.ttlSeconds} * interval '1 second'` })))
-    .onConflictDoNothing({ target: reservations.orderId })
-    .returning();
+  const result = await ex.execute(sql`
+    insert into reservations (order_id, actor, expires_at)
+    select order_id, ${actor}, now() + ttl * interval '1 second'
+      from unnest(${sql.param(claims.map((c) => c.orderId))}::text[], ${sql.param(claims.map((c) => c.ttlSeconds))}::int[])
+           with ordinality as u(order_id, ttl, n)
+     order by n
+    on conflict (order_id) do nothing
+    returning ${fieldsOf(reservations)}`);
+  return mapRows<ReservationRow>(reservations, rowsOf(result));
 }
 
 export async function deleteClaims(ex: Executor, ids: number[]): Promise<void> {
@@ -56,8 +61,15 @@ export async function reservationByOrder(ex: Executor, orderId: string): Promise
   return rows[0] ?? null;
 }
 
+/** Reservation lines in one statement (one parameter per column, whatever the number of rows). */
 export async function insertLines(ex: Executor, rows: { reservationId: number; levelId: number; quantity: number }[]): Promise<void> {
-  if (rows.length > 0) await ex.insert(reservationLines).values(rows);
+  if (rows.length === 0) return;
+  await ex.execute(sql`
+    insert into reservation_lines (reservation_id, level_id, quantity)
+    select reservation_id, level_id, quantity
+      from unnest(${sql.param(rows.map((r) => r.reservationId))}::bigint[], ${sql.param(rows.map((r) => r.levelId))}::int[],
+                  ${sql.param(rows.map((r) => r.quantity))}::int[]) with ordinality as u(reservation_id, level_id, quantity, n)
+     order by n`);
 }
 
 /** Lines of the given reservations with their sku and warehouse, in line order. */
