@@ -2,7 +2,7 @@
 // Starts PostgreSQL and Redis as the tests do (or uses DATABASE_URL /
 // REDIS_URL), runs the built server as its own process, and drives it over
 // HTTP (autocannon, keep-alive) and WebSockets, each scenario beside the same
-// transaction done with the postgres driver alone. See docs/bench.md.
+// transaction done with the postgres driver alone. See the README, "Benchmark".
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
