@@ -74,6 +74,12 @@ export class Catalog {
     return ensureLevel(ex, p.productId, p.warehouseId);
   }
 
+  /** Validated request lines as places, one per level (lines that land on one level count as their sum). */
+  async places(lines: readonly limit.Line[]): Promise<Array<Place & { quantity: number }>> {
+    const placed = await Promise.all(lines.map(async (l) => ({ ...(await this.place(l.sku, l.warehouse)), quantity: l.quantity })));
+    return mergeSameLevel(placed);
+  }
+
   async product(sku: string, ex: Executor = this.database.db): Promise<ProductRow | null> {
     return productBySku(ex, sku);
   }
@@ -85,7 +91,7 @@ export class Catalog {
  * omitted) count as their sum, keeping first-seen order: the guard must see
  * what the request takes from the level in total.
  */
-export function mergeSameLevel<T extends Place & { quantity: number }>(lines: readonly T[]): T[] {
+function mergeSameLevel<T extends Place & { quantity: number }>(lines: readonly T[]): T[] {
   const byPlace = new Map<string, T>();
   for (const l of lines) {
     const key = `${l.productId}/${l.warehouseId}`;

@@ -11,6 +11,8 @@ export const LIMITS = {
   ttlMax: 86_400,
   firstMax: 500,
   thresholdMax: 1_000_000,
+  /** The largest value of an integer column: versions, counted quantities. */
+  int4Max: 2 ** 31 - 1,
 } as const;
 
 function isInt(n: unknown): n is number {
@@ -44,6 +46,12 @@ export function sku(s: unknown, field = "sku"): string {
 }
 
 export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
+
+/** A warehouse code, or undefined when none is given (the service chooses). */
+export const optionalWarehouse = (s: unknown, field = "warehouse") => (s == null ? undefined : warehouseCode(s, field));
+
+/** An expectedVersion, or undefined when none is given. */
+export const optionalVersion = (n: unknown, field = "expectedVersion") => (n == null ? undefined : nonNegative(n, field, LIMITS.int4Max));
 
 // Printable: no control characters (C0, DEL, C1) and no lone surrogates.
 const printable = /^[^\p{Cc}\p{Cs}]+$/u;
@@ -110,7 +118,7 @@ export function lines(input: readonly LineInput[] | undefined | null, field = "i
   input.forEach((l, i) => {
     const s = sku(l.sku, `${field}[${i}].sku`);
     const q = quantity(l.quantity, `${field}[${i}].quantity`);
-    const w = l.warehouse == null ? undefined : warehouseCode(l.warehouse, `${field}[${i}].warehouse`);
+    const w = optionalWarehouse(l.warehouse, `${field}[${i}].warehouse`);
     const key = `${s}\u0000${w ?? ""}`;
     const seen = merged.get(key);
     if (seen) {

@@ -10,7 +10,7 @@ import {
   transition,
 } from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
-import { type Catalog, mergeSameLevel } from "./catalog.js";
+import type { Catalog } from "./catalog.js";
 import { applyChanges } from "./ledger.js";
 import * as limit from "./limits.js";
 import { type CoalescerOptions, ReserveCoalescer } from "./reserve-coalescer.js";
@@ -66,13 +66,9 @@ export class ReservationService {
     const orderId = limit.orderId(input.orderId);
     const lines = limit.lines(input.items);
     const ttlSeconds = limit.ttlSeconds(input.ttlSeconds) ?? this.defaultTtlSeconds;
-    const resolved = await Promise.all(
-      lines.map(async (l) => {
-        const place = await this.catalog.place(l.sku, l.warehouse);
-        return { ...place, levelId: await this.catalog.existingLevelId(place), quantity: l.quantity };
-      }),
-    );
-    return { orderId, ttlSeconds, lines: mergeSameLevel(resolved) };
+    const places = await this.catalog.places(lines);
+    const resolved = await Promise.all(places.map(async (p) => ({ ...p, levelId: await this.catalog.existingLevelId(p) })));
+    return { orderId, ttlSeconds, lines: resolved };
   }
 
   /**

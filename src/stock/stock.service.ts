@@ -14,7 +14,7 @@ import {
 } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
 import { crossing } from "./alerts.js";
-import { type Catalog, mergeSameLevel, type ProductRow, type WarehouseRow } from "./catalog.js";
+import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
 import { applyChanges, recordChanges } from "./ledger.js";
 import * as limit from "./limits.js";
 import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
@@ -110,7 +110,7 @@ export class StockService {
     const name = limit.name(input.name);
     const initial = limit.nonNegative(input.initialStock ?? 0, "initialStock");
     const threshold = limit.nonNegative(input.lowStockThreshold ?? 0, "lowStockThreshold", limit.LIMITS.thresholdMax);
-    const code = input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse);
+    const code = limit.optionalWarehouse(input.warehouse);
     const warehouse = await this.catalog.warehouse(code);
     try {
       return await this.uow.run(async (tx) => {
@@ -134,7 +134,7 @@ export class StockService {
     const sku = limit.sku(input.sku);
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
-    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
     return this.uow.run(async (tx) => {
       const levelId = await this.catalog.levelId(place, tx);
       return single(await applyChanges(tx, [receiveChange(place, levelId, q, null, reason)], actor));
@@ -147,7 +147,7 @@ export class StockService {
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
-    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
     return this.uow.run(async (tx) => {
       const levelId = await this.catalog.levelId(place, tx);
       if (orderId !== null) {
@@ -179,8 +179,8 @@ export class StockService {
     const hasDelta = input.delta != null;
     const hasCount = input.countedQuantity != null;
     if (hasDelta === hasCount) throw new InputRejected("give exactly one of delta and countedQuantity", "delta");
-    const expectedVersion = input.expectedVersion == null ? undefined : limit.nonNegative(input.expectedVersion, "expectedVersion", 2 ** 31 - 1);
-    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    const expectedVersion = limit.optionalVersion(input.expectedVersion);
+    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
 
     if (hasDelta) {
       const delta = limit.signedDelta(input.delta);
@@ -202,7 +202,7 @@ export class StockService {
       });
     }
 
-    const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", 2 ** 31 - 1);
+    const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", limit.LIMITS.int4Max);
     // The difference depends on the current count: read the version, write only
     // while it holds, retry a bounded number of times (DESIGN.md).
     for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
@@ -238,8 +238,8 @@ export class StockService {
   async setThreshold(input: ThresholdInput): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const threshold = limit.nonNegative(input.threshold, "threshold", limit.LIMITS.thresholdMax);
-    const expectedVersion = input.expectedVersion == null ? undefined : limit.nonNegative(input.expectedVersion, "expectedVersion", 2 ** 31 - 1);
-    const place = await this.catalog.place(sku, input.warehouse == null ? undefined : limit.warehouseCode(input.warehouse));
+    const expectedVersion = limit.optionalVersion(input.expectedVersion);
+    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
     return this.uow.run(async (tx) => {
       const levelId = await this.catalog.levelId(place, tx);
       const changed = await updateThreshold(tx, levelId, threshold, expectedVersion);
@@ -271,7 +271,7 @@ export class StockService {
   async deduct(input: DeductInput, actor: Actor): Promise<MovementRow[]> {
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const reason = limit.reason(input.reason);
-    const lines = await this.resolveLines(input.items);
+    const lines = await this.catalog.places(limit.lines(input.items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
     return this.uow.run(async (tx) => {
       if (orderId !== null && !(await claimDeduction(tx, orderId))) {
@@ -303,7 +303,7 @@ export class StockService {
 
   /** Can these lines be reserved right now? Reads only. */
   async check(items: limit.LineInput[]): Promise<CheckLine[]> {
-    const lines = await this.resolveLines(items);
+    const lines = await this.catalog.places(limit.lines(items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
     // One statement for all lines.
     const found = await levelsByIds(this.uow.database.db, levelIds.filter((id): id is number => id !== null));
@@ -313,13 +313,6 @@ export class StockService {
       const available = level ? level.onHand - level.reserved : 0;
       return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
     });
-  }
-
-  /** Validated lines resolved to places, one per level (lines of one level count as their sum). */
-  private async resolveLines(items: limit.LineInput[]): Promise<Array<Place & { quantity: number }>> {
-    const lines = limit.lines(items);
-    const placed = await Promise.all(lines.map(async (l) => ({ ...(await this.catalog.place(l.sku, l.warehouse)), quantity: l.quantity })));
-    return mergeSameLevel(placed);
   }
 }
 
