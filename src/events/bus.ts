@@ -14,6 +14,26 @@ export interface EventBus extends PubSub {
   dispose(): Promise<void>;
 }
 
+/**
+ * Hands every message on `topic` to `handle`, in order, until the returned
+ * stop() is called. `onEnd` hears why the stream ended if it failed.
+ */
+export function listen(bus: PubSub, topic: string, handle: (payload: unknown) => void, onEnd?: (err: Error) => void): () => void {
+  const messages = bus.subscribe(topic)[Symbol.asyncIterator]();
+  void (async () => {
+    try {
+      for (;;) {
+        const next = await messages.next();
+        if (next.done) return;
+        handle(next.value);
+      }
+    } catch (err) {
+      onEnd?.(err as Error);
+    }
+  })();
+  return () => void messages.return?.();
+}
+
 /** One process only: the default when no REDIS_URL is set. */
 export function inProcessBus(): EventBus {
   const pubsub = createPubSub();

@@ -2,7 +2,7 @@ import { Repeater } from "@repeaterjs/repeater";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { relayState } from "../db/schema.js";
-import type { EventBus } from "./bus.js";
+import { type EventBus, listen } from "./bus.js";
 import { type LedgerBatch, type LedgerEvent, LEDGER_TOPIC, loadBatch, reviveBatch } from "./ledger-events.js";
 
 export interface HubOptions {
@@ -54,20 +54,15 @@ export class LedgerHub {
 
   async start(): Promise<void> {
     this.upTo = await this.publishedUpTo();
-    const incoming = this.bus.subscribe(LEDGER_TOPIC)[Symbol.asyncIterator]();
-    this.stopIncoming = () => void incoming.return?.();
-    void (async () => {
-      try {
-        for (;;) {
-          const next = await incoming.next();
-          if (next.done) return;
-          const batch = reviveBatch(next.value as LedgerBatch);
-          this.serially(() => this.accept(batch));
-        }
-      } catch (err) {
-        this.opts.log(`hub: incoming stream ended: ${(err as Error).message}`);
-      }
-    })();
+    this.stopIncoming = listen(
+      this.bus,
+      LEDGER_TOPIC,
+      (message) => {
+        const batch = reviveBatch(message as LedgerBatch);
+        this.serially(() => this.accept(batch));
+      },
+      (err) => this.opts.log(`hub: incoming stream ended: ${err.message}`),
+    );
     this.bus.onReconnect(() => this.serially(() => this.catchUp()));
     this.timer = setInterval(() => this.serially(() => this.catchUp()), this.opts.catchUpMs).unref();
   }

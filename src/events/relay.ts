@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database, Session } from "../db/client.js";
 import { relayState } from "../db/schema.js";
-import type { EventBus } from "./bus.js";
+import { type EventBus, listen } from "./bus.js";
 import { KICK_TOPIC, LEDGER_TOPIC, loadBatch } from "./ledger-events.js";
 import { parseSnapshot, Watermark } from "./watermark.js";
 
@@ -57,19 +57,10 @@ export class LedgerRelay {
     await this.elect();
     this.timers.push(setInterval(() => void this.elect(), this.opts.electionMs).unref());
     this.timers.push(setInterval(() => this.kick(), this.opts.pollMs).unref());
-    const kicks = this.bus.subscribe(KICK_TOPIC)[Symbol.asyncIterator]();
-    this.unsubscribe = () => void kicks.return?.();
-    void (async () => {
-      try {
-        for (;;) {
-          const next = await kicks.next();
-          if (next.done || this.stopped) return;
-          if (this.isLeader) this.kick();
-        }
-      } catch {
-        // the bus was closed
-      }
-    })();
+    // A kick from another instance; after stop() kick() does nothing.
+    this.unsubscribe = listen(this.bus, KICK_TOPIC, () => {
+      if (this.isLeader) this.kick();
+    });
   }
 
   /** Something was committed: publish it soon (the leader) or wake the leader (a follower). */
