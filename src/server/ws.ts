@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Context, Services } from "../graphql/context.js";
 import { maskError } from "../graphql/errors.js";
 import { createLoaders } from "../graphql/loaders.js";
+import { CLOSE_SLOW_SUBSCRIBER } from "../graphql/subscriptions.js";
 import { QUERY_LIMITS, type QueryLimits, queryLimiter } from "../graphql/query-limits.js";
 import type { Logger } from "../log.js";
 import type { Actor } from "../stock/types.js";
@@ -18,7 +19,7 @@ export const ServerCloseCode = {
   GoingAway: 1001,
   Unauthorized: CloseCode.Unauthorized, // 4401
   Forbidden: CloseCode.Forbidden, // 4403
-  SlowSubscriber: 4503,
+  SlowSubscriber: CLOSE_SLOW_SUBSCRIBER,
   /** The client sent messages faster than maxMessagesPerSecond. */
   TooManyMessages: 4429,
 } as const;
@@ -159,7 +160,10 @@ export function attachWebSocket(opts: WsOptions) {
     const byKey = new Map<string, WebSocket[]>();
     for (const socket of wss.clients) {
       const hash = states.get(socket)?.keyHash;
-      if (hash) byKey.set(hash, [...(byKey.get(hash) ?? []), socket]);
+      if (!hash) continue;
+      const sockets = byKey.get(hash);
+      if (sockets) sockets.push(socket);
+      else byKey.set(hash, [socket]);
     }
     for (const [hash, sockets] of byKey) {
       try {

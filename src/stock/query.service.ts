@@ -105,12 +105,9 @@ export class QueryService {
   linesByReservationIds = (ids: readonly number[]) => linesOf(this.db, ids);
 
   async summariesByProductIds(ids: readonly number[]): Promise<Map<number, Summary>> {
-    const levels = await activeLevelsByProductIds(this.db, ids);
-    const out = new Map<number, Summary>(ids.map((id) => [id, summarize([])]));
-    const byProduct = new Map<number, LevelRow[]>();
-    for (const l of levels) byProduct.set(l.productId, [...(byProduct.get(l.productId) ?? []), l]);
-    for (const [id, ls] of byProduct) out.set(id, summarize(ls));
-    return out;
+    const byProduct = new Map<number, LevelRow[]>(ids.map((id) => [id, []]));
+    for (const l of await activeLevelsByProductIds(this.db, ids)) byProduct.get(l.productId)?.push(l);
+    return new Map([...byProduct].map(([id, levels]) => [id, summarize(levels)]));
   }
 
 }
