@@ -43,11 +43,15 @@ export interface RunningService {
 export async function prepareDatabase(config: Config): Promise<string | null> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
   try {
-    await runMigrations(database, config.databaseUrl);
-    return await new ApiKeyService(database).bootstrap(config.adminApiKey);
+    return await prepare(database, config);
   } finally {
     await database.close();
   }
+}
+
+async function prepare(database: Database, config: Config): Promise<string | null> {
+  await runMigrations(database, config.databaseUrl);
+  return new ApiKeyService(database).bootstrap(config.adminApiKey);
 }
 
 /** The composition root: everything is connected here and nowhere else, and dispose() undoes it. */
@@ -63,7 +67,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     for (const c of cleanup.reverse()) await c().catch(() => {});
   };
   try {
-    await runMigrations(database, config.databaseUrl);
+    const bootstrapKey = await prepare(database, config);
     const bus: EventBus = config.redisUrl ? redisBus(config.redisUrl, (m) => log.warn(m)) : inProcessBus();
     cleanup.push(() => bus.dispose());
 
@@ -99,7 +103,6 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       hub,
       keys,
     };
-    const bootstrapKey = await keys.bootstrap(config.adminApiKey);
     const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m));
     cleanup.push(() => sweeper.stop());
 
