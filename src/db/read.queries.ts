@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gt, ilike, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "./client.js";
+import { anyOf } from "./rows.js";
 import { products, reservations, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
 import type { AlertRow, LevelRow, MovementRow } from "./stock.queries.js";
 import type { ReservationRow } from "./reservation.queries.js";
@@ -42,12 +43,12 @@ export async function productPage(ex: Executor, first: number, afterId: number |
 
 export async function productsByIds(ex: Executor, ids: readonly number[]) {
   if (ids.length === 0) return [];
-  return ex.select().from(products).where(inArray(products.id, [...ids]));
+  return ex.select().from(products).where(anyOf(products.id, ids));
 }
 
 export async function warehousesByIds(ex: Executor, ids: readonly number[]) {
   if (ids.length === 0) return [];
-  return ex.select().from(warehouses).where(inArray(warehouses.id, [...ids]));
+  return ex.select().from(warehouses).where(anyOf(warehouses.id, ids));
 }
 
 export async function levelsByProductIds(ex: Executor, productIds: readonly number[]): Promise<LevelRow[]> {
@@ -55,13 +56,13 @@ export async function levelsByProductIds(ex: Executor, productIds: readonly numb
   return ex
     .select()
     .from(stockLevels)
-    .where(inArray(stockLevels.productId, [...productIds]))
+    .where(anyOf(stockLevels.productId, productIds))
     .orderBy(asc(stockLevels.id));
 }
 
 export async function levelsByIds(ex: Executor, ids: readonly number[]): Promise<LevelRow[]> {
   if (ids.length === 0) return [];
-  return ex.select().from(stockLevels).where(inArray(stockLevels.id, [...ids]));
+  return ex.select().from(stockLevels).where(anyOf(stockLevels.id, ids));
 }
 
 /** Active-warehouse levels of each product, for summaries. */
@@ -71,7 +72,7 @@ export async function activeLevelsByProductIds(ex: Executor, productIds: readonl
     .select({ level: stockLevels })
     .from(stockLevels)
     .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(and(inArray(stockLevels.productId, [...productIds]), eq(warehouses.active, true)));
+    .where(and(anyOf(stockLevels.productId, productIds), eq(warehouses.active, true)));
   return rows.map((r) => r.level);
 }
 
@@ -173,6 +174,6 @@ export async function alertPage(ex: Executor, first: number, beforeId: number | 
 
 export async function movementsByIds(ex: Executor, ids: readonly number[]): Promise<MovementRow[]> {
   if (ids.length === 0) return [];
-  return ex.select().from(stockMovements).where(inArray(stockMovements.id, [...ids]));
+  return ex.select().from(stockMovements).where(anyOf(stockMovements.id, ids));
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
-import { fieldsOf, mapRows } from "./rows.js";
+import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { deductions, products, reservationLines, reservations, stockLevels, warehouses } from "./schema.js";
 
 export type ReservationRow = typeof reservations.$inferSelect;
@@ -53,7 +53,7 @@ export async function claimReservations(
 }
 
 export async function deleteClaims(ex: Executor, ids: number[]): Promise<void> {
-  if (ids.length > 0) await ex.delete(reservations).where(inArray(reservations.id, ids));
+  if (ids.length > 0) await ex.delete(reservations).where(anyOf(reservations.id, ids));
 }
 
 export async function reservationByOrder(ex: Executor, orderId: string): Promise<ReservationRow | null> {
@@ -89,7 +89,7 @@ export async function linesOf(ex: Executor, reservationIds: readonly number[]): 
     .innerJoin(stockLevels, eq(stockLevels.id, reservationLines.levelId))
     .innerJoin(products, eq(products.id, stockLevels.productId))
     .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(inArray(reservationLines.reservationId, [...reservationIds]))
+    .where(anyOf(reservationLines.reservationId, reservationIds))
     .orderBy(asc(reservationLines.id));
 }
 

@@ -1,6 +1,15 @@
 import { type Column, getTableColumns, type SQL, sql, type Table } from "drizzle-orm";
 
 /**
+ * `column = any($1)` with the values as ONE array parameter: unlike
+ * `inArray`'s `in ($1, $2, …)`, the statement's text is the same for any
+ * number of values, so one prepared statement per connection serves them all.
+ */
+export function anyOf(column: Column, values: readonly (number | string)[]): SQL {
+  return sql`${column} = any(${sql.param([...values])})`;
+}
+
+/**
  * For statements written in SQL (unnest-based multi-row writes, locking
  * updates) that return whole rows of a table: the RETURNING list, and the
  * mapping drizzle applies to its own results, so such rows look exactly like
