@@ -1,7 +1,7 @@
 // HTTP load with autocannon: keep-alive connections, each sending GraphQL
 // operations back to back (closed loop), every response classified.
 import autocannon from "autocannon";
-import { count, type Measured, outcomeOf } from "./measure.js";
+import { count, errorsOf, type Measured, outcomeOf } from "./measure.js";
 
 /** Builds one GraphQL request; `ctx` lives as long as the connection (e.g. the orderId a later step confirms). */
 export type GraphQLStep = (ctx: Record<string, unknown>) => { query: string; variables?: Record<string, unknown> };
@@ -41,10 +41,7 @@ export async function httpLoad(opts: HttpLoadOptions): Promise<Measured> {
   });
   const transport = result.errors + result.timeouts;
   if (transport > 0) count(outcomes, "transport error", transport);
-  const expected = ["ok", ...(opts.expected ?? [])];
-  const errors = Object.entries(outcomes)
-    .filter(([k]) => !expected.includes(k))
-    .reduce((a, [, n]) => a + n, 0);
+  const errors = errorsOf(outcomes, ["ok", ...(opts.expected ?? [])]);
   return {
     requests: responses,
     seconds: result.duration,

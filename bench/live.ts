@@ -7,7 +7,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import type { Measured } from "./measure.js";
 import type { Row } from "./report.js";
-import { type Bench, pick } from "./scenarios.js";
+import { type Bench, gql, pick } from "./scenarios.js";
 import type { FromWsLoad, ToWsLoad } from "./ws-load.js";
 
 const RECEIVE = `mutation Receive($input: ReceiveStockInput!) { receiveStock(input: $input) { movement { sequence } errors { code } } }`;
@@ -104,15 +104,6 @@ async function drive(b: Bench, skus: readonly string[], rate: number, seconds: n
   }
   await Promise.all(inFlight);
   return { ok, failed, seconds: (performance.now() - start) / 1000 };
-}
-
-async function gql(b: Bench, query: string, variables: Record<string, unknown>): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
-  const res = await fetch(b.url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${b.key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 }
 
 /**

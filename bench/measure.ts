@@ -26,11 +26,16 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-export function summarize(latenciesMs: readonly number[], seconds: number, outcomes: Record<string, number>, expected: readonly string[]): Measured {
-  const requests = latenciesMs.length;
-  const errors = Object.entries(outcomes)
+/** How many requests ended in an outcome not among `expected`. */
+export function errorsOf(outcomes: Record<string, number>, expected: readonly string[]): number {
+  return Object.entries(outcomes)
     .filter(([k]) => !expected.includes(k))
     .reduce((a, [, n]) => a + n, 0);
+}
+
+export function summarize(latenciesMs: readonly number[], seconds: number, outcomes: Record<string, number>, expected: readonly string[]): Measured {
+  const requests = latenciesMs.length;
+  const errors = errorsOf(outcomes, expected);
   return {
     requests,
     seconds,

@@ -77,14 +77,23 @@ async function rawLoad(
  */
 export async function primeCatalog(url: string, key: string, skus: readonly string[]): Promise<void> {
   for (let i = 0; i < skus.length; i += 100) {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: CHECK, variables: { items: skus.slice(i, i + 100).map((sku) => ({ sku, quantity: 1 })) } }),
-    });
-    const body = (await res.json()) as { errors?: unknown[] };
+    const body = await gql({ url, key }, CHECK, { items: skus.slice(i, i + 100).map((sku) => ({ sku, quantity: 1 })) });
     if (body.errors) throw new Error(`priming the catalog: ${JSON.stringify(body.errors).slice(0, 300)}`);
   }
+}
+
+/** One GraphQL request over HTTP with the bench's key (outside the measured load). */
+export async function gql(
+  server: { url: string; key: string },
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
+  const res = await fetch(server.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${server.key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
 }
 
 const okCount = (m: Measured) => `ok=${(m.outcomes.ok ?? 0).toLocaleString("en-US")}`;
