@@ -3,20 +3,12 @@
 // dies is replaced, and SIGTERM stops them all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, hasRealPostgres, hasRealRedis, realRedisUrl, type TestDatabase } from "../support/databases.js";
-import { type ServiceProcess, spawnService } from "../support/process.js";
+import { type ServiceProcess, spawnService, TEST_ADMIN_KEY } from "../support/process.js";
+import { isAlive } from "../support/servers.js";
 import { uniqueSku } from "../support/service.js";
 import { collect, settle, wsClient } from "../support/ws-client.js";
-import { TEST_ADMIN_KEY } from "../support/process.js";
 
 const workerPids = (out: string) => [...out.matchAll(/worker (\d+) started/g)].map((m) => Number(m[1]));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -90,7 +82,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("WORKERS=2", () => {
     const pids = workerPids(s.output());
     const { code } = await s.stop("SIGTERM");
     expect(code).toBe(0);
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
     // Every worker reports its coalescer on the way out: the two first ones both
     // took some of the 300 reserves (the cluster spread them), the replacement none.
     const served = [...s.output().matchAll(/reserve coalescer: (\{.*\})/g)].map((m) => JSON.parse(m[1]!).requests as number);
