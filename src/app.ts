@@ -116,7 +116,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       if (config.redisUrl) checks.redis = await bus.ping();
       return checks;
     };
-    const { app, apollo, drain } = await createHttpApp({
+    const { listener, apollo, drain } = await createHttpApp({
       schema,
       services,
       server,
@@ -126,7 +126,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       publicRead: config.publicRead,
       limiter,
     });
-    server.on("request", app);
+    server.on("request", listener);
     const ws = attachWebSocket({
       schema,
       services,

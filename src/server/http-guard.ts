@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { GraphQLError } from "graphql";
 import type { ApiKeyService } from "../access/api-keys.service.js";
 import type { Context } from "../graphql/context.js";
@@ -9,32 +9,32 @@ import type { Actor } from "../stock/types.js";
 import { authenticate, unauthenticated } from "./principal.js";
 import { type RateLimiter, rateLimitMessage } from "./rate-limit.js";
 
-/** What the guards leave in `res.locals` for the GraphQL context. */
-export interface GuardLocals {
-  requestId: string;
-  principal: Actor | null;
+/** A request turned away before GraphQL ran: answered in GraphQL's shape. */
+export interface Refusal {
+  status: number;
+  message: string;
+  code: string;
+  extensions?: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
-export function localsOf(res: Response): GuardLocals {
-  return res.locals as GuardLocals;
+/** Writes a refusal as `{ errors: [...] }` with the request id in its extensions. */
+export function sendRefusal(res: ServerResponse, requestId: string | null, r: Refusal): void {
+  const body = JSON.stringify({ errors: [{ message: r.message, extensions: { code: r.code, ...r.extensions, ...(requestId ? { requestId } : {}) } }] });
+  res.statusCode = r.status;
+  for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.setHeader("content-length", Buffer.byteLength(body));
+  res.end(body);
 }
 
-/** An answer in GraphQL's shape for a request refused before GraphQL ran. */
-export function sendGraphQLError(res: Response, status: number, message: string, code: string, extensions: Record<string, unknown> = {}): void {
-  res
-    .status(status)
-    .type("application/json")
-    .send(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions, requestId: localsOf(res).requestId } }] }));
-}
+const PLAIN_TOKEN = /^[\w.-]{1,64}$/;
 
-/** The client's X-Request-Id when it is a plain token, else a new one; echoed in the response. */
-export const assignRequestId: RequestHandler = (req, res, next) => {
+/** The client's X-Request-Id when it is a plain token, else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers["x-request-id"];
-  const id = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-  localsOf(res).requestId = id;
-  res.setHeader("x-request-id", id);
-  next();
-};
+  return typeof given === "string" && PLAIN_TOKEN.test(given) ? given : randomUUID();
+}
 
 export interface AccessGuardOptions {
   keys: ApiKeyService;
@@ -48,40 +48,36 @@ export interface AccessGuardOptions {
  * never anonymous), and whether they are within their rate (429 with
  * Retry-After). Keyed callers are limited per key, everyone else per address.
  */
-export function accessGuard(opts: AccessGuardOptions): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const auth = await authenticate(opts.keys, req.headers.authorization);
-      const actor = auth?.ok ? auth.actor : null;
-      if (opts.limiter) {
-        const waitMs = opts.limiter.take(actor ? `key:${actor.name}` : `ip:${req.socket.remoteAddress ?? "unknown"}`);
-        if (waitMs > 0) {
-          const retryAfterSeconds = Math.ceil(waitMs / 1000);
-          res.setHeader("retry-after", String(retryAfterSeconds));
-          return sendGraphQLError(res, 429, rateLimitMessage(opts.limiter.perMinute, waitMs), "RATE_LIMITED", { retryAfterSeconds });
-        }
-      }
-      if ((auth && !auth.ok) || (!auth && !opts.publicRead)) {
-        res.setHeader("www-authenticate", 'Bearer realm="stock"');
-        return sendGraphQLError(res, 401, unauthenticated(auth && !auth.ok ? auth.reason : "missing").message, "UNAUTHENTICATED");
-      }
-      localsOf(res).principal = actor;
-      next();
-    } catch (err) {
-      next(err);
+export async function admit(opts: AccessGuardOptions, req: IncomingMessage): Promise<{ actor: Actor | null } | { refusal: Refusal }> {
+  const auth = await authenticate(opts.keys, req.headers.authorization);
+  const actor = auth?.ok ? auth.actor : null;
+  if (opts.limiter) {
+    const waitMs = opts.limiter.take(actor ? `key:${actor.name}` : `ip:${req.socket.remoteAddress ?? "unknown"}`);
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      return {
+        refusal: {
+          status: 429,
+          message: rateLimitMessage(opts.limiter.perMinute, waitMs),
+          code: "RATE_LIMITED",
+          extensions: { retryAfterSeconds },
+          headers: { "retry-after": String(retryAfterSeconds) },
+        },
+      };
     }
-  };
+  }
+  if ((auth && !auth.ok) || (!auth && !opts.publicRead)) {
+    return {
+      refusal: {
+        status: 401,
+        message: unauthenticated(auth && !auth.ok ? auth.reason : "missing").message,
+        code: "UNAUTHENTICATED",
+        headers: { "www-authenticate": 'Bearer realm="stock"' },
+      },
+    };
+  }
+  return { actor };
 }
-
-/**
- * Apollo's integration insists that a body parser ran; for a GET, or a POST
- * that is not JSON, none did. Leave the body empty so Apollo answers: CSRF
- * prevention refuses text/plain and forms, other types get "POST body missing".
- */
-export const emptyBodyUnlessParsed: RequestHandler = (req, _res, next) => {
-  if (!("body" in req)) (req as { body?: unknown }).body = undefined;
-  next();
-};
 
 /**
  * The shape limits of a query (depth, aliases, fields, root fields) before
@@ -90,14 +86,10 @@ export const emptyBodyUnlessParsed: RequestHandler = (req, _res, next) => {
  * beside it, would come too late. Apollo offers no hook between parsing and
  * validation whose errors it answers as such, hence this gate in front of it.
  */
-export function queryShapeGuard(limiter: QueryLimiter): RequestHandler {
-  return (req, res, next) => {
-    const query: unknown = req.method === "GET" ? req.query?.query : (req.body as { query?: unknown } | undefined)?.query;
-    if (typeof query !== "string") return next();
-    const [error] = limiter.shapeErrorsOfText(query);
-    if (!error) return next();
-    sendGraphQLError(res, 400, error.message, "BAD_USER_INPUT", error.extensions);
-  };
+export function shapeRefusal(limiter: QueryLimiter, query: unknown): Refusal | null {
+  if (typeof query !== "string") return null;
+  const [error] = limiter.shapeErrorsOfText(query);
+  return error ? { status: 400, message: error.message, code: "BAD_USER_INPUT", extensions: error.extensions } : null;
 }
 
 function refusal(error: GraphQLError, requestId: string): GraphQLError {

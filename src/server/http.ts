@@ -1,17 +1,16 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Context, Services } from "../graphql/context.js";
 import { isDomainError, maskError } from "../graphql/errors.js";
 import { queryLimiter } from "../graphql/query-limits.js";
-import { createLoaders } from "../graphql/loaders.js";
 import type { Logger } from "../log.js";
 import { createPagesRouter } from "./pages.js";
-import { accessGuard, assignRequestId, emptyBodyUnlessParsed, localsOf, queryLimitsPlugin, queryShapeGuard, sendGraphQLError } from "./http-guard.js";
+import { graphqlEndpoint } from "./graphql-endpoint.js";
+import { queryLimitsPlugin, sendRefusal } from "./http-guard.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export interface HttpOptions {
@@ -77,20 +76,20 @@ export async function createHttpApp(opts: HttpOptions) {
   });
   await apollo.start();
 
+  const endpoint = graphqlEndpoint({
+    apollo,
+    services: opts.services,
+    keys: opts.services.keys,
+    limiter: opts.limiter ?? null,
+    publicRead: opts.publicRead ?? true,
+    queryLimits,
+    bodyLimit: opts.bodyLimit,
+    log: opts.log,
+  });
+
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-
-  // Once shutdown begins, requests arriving on kept-alive connections are
-  // turned away (nothing of theirs runs), so in-flight ones can finish and the
-  // connections can close.
-  let draining = false;
-  app.use((_req, res, next) => {
-    if (!draining) return next();
-    res.set("connection", "close").set("retry-after", "1").status(503);
-    res.json({ errors: [{ message: "the server is shutting down; retry on another instance", extensions: { code: "SHUTTING_DOWN" } }] });
-  });
-
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -99,44 +98,30 @@ export async function createHttpApp(opts: HttpOptions) {
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "unavailable", checks });
   });
-
   app.use(createPagesRouter()); // playground (GET /graphql for browsers), dashboard, their assets
+  app.use("/graphql", (req, res) => endpoint(req, res));
 
-  app.use(
-    "/graphql",
-    assignRequestId,
-    accessGuard({ keys: opts.services.keys, limiter: opts.limiter ?? null, publicRead: opts.publicRead ?? true }),
-    express.json({ limit: opts.bodyLimit }),
-    emptyBodyUnlessParsed,
-    queryShapeGuard(queryLimits),
-    expressMiddleware(apollo, {
-      context: async ({ res }) =>
-        ({
-          services: opts.services,
-          loaders: createLoaders(opts.services.queries),
-          principal: localsOf(res).principal,
-          requestId: localsOf(res).requestId,
-        }) satisfies Context,
-    }),
-  );
-
-  // Body parser failures (too large, malformed JSON) answer in GraphQL's shape, never with a stack.
-  app.use((err: { status?: number; type?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const message =
-      err.type === "entity.too.large"
-        ? `request body larger than ${opts.bodyLimit}`
-        : err.type === "entity.parse.failed"
-          ? "request body is not valid JSON"
-          : status === 500
-            ? "Internal server error"
-            : (err.message ?? "bad request");
-    if (status === 500) opts.log.error(`request ${localsOf(res).requestId ?? "-"}: http: ${err.message}`);
-    sendGraphQLError(res, status, message, status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST");
-  });
+  // Once shutdown begins, requests arriving on kept-alive connections are
+  // turned away (nothing of theirs runs), so in-flight ones can finish and the
+  // connections can close.
+  let draining = false;
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (draining) {
+      return sendRefusal(res, null, {
+        status: 503,
+        message: "the server is shutting down; retry on another instance",
+        code: "SHUTTING_DOWN",
+        headers: { connection: "close", "retry-after": "1" },
+      });
+    }
+    // Operations arrive as POST /graphql: straight to the endpoint, past the router.
+    if (req.method === "POST" && (req.url === "/graphql" || req.url?.startsWith("/graphql?"))) return endpoint(req, res);
+    app(req, res);
+  };
 
   return {
-    app,
+    /** The server's request listener. */
+    listener,
     apollo,
     /** Stops taking requests; in-flight ones finish (then apollo.stop() closes the rest). */
     drain: () => {
