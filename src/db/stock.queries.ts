@@ -54,22 +54,38 @@ export async function updateLevel(ex: Executor, d: LevelDelta): Promise<LevelRow
  * their guard then says yes or no, and stay locked to the end of the
  * transaction: two such statements (or one and a multi-line reserve) never
  * wait on each other in a cycle, and the caller may work out what fits of a
- * level that said no without it moving. Returns the rows that changed.
+ * level that said no without it moving. Returns every level found: `applied`
+ * with the row after the change, or `refused` with the row as locked (its
+ * newest version, which nobody else can change before this transaction ends).
  */
-export async function addReservedToLevels(ex: Executor, deltas: { levelId: number; quantity: number; movements: number }[]): Promise<LevelRow[]> {
-  if (deltas.length === 0) return [];
+export async function addReservedToLevels(
+  ex: Executor,
+  deltas: { levelId: number; quantity: number; movements: number }[],
+): Promise<{ applied: LevelRow[]; refused: LevelRow[] }> {
+  if (deltas.length === 0) return { applied: [], refused: [] };
   const ids = sql.param(deltas.map((d) => d.levelId));
   const quantities = sql.param(deltas.map((d) => d.quantity));
   const movements = sql.param(deltas.map((d) => d.movements));
+  // The locking read returns the newest version of each row (not the
+  // statement's snapshot), so the refused rows are read from it.
   const result = await ex.execute(sql`
     with wanted as (select * from unnest(${ids}::int[], ${quantities}::int[], ${movements}::int[]) as w(id, quantity, movements)),
-    locked as materialized (select l.id from stock_levels l where l.id in (select id from wanted) order by l.id for update)
-    update stock_levels l
-       set reserved = l.reserved + w.quantity, version = l.version + w.movements, updated_at = now()
-      from wanted w, locked k
-     where l.id = w.id and k.id = w.id and l.on_hand - l.reserved >= w.quantity
-    returning ${fieldsOf(stockLevels, "l")}`);
-  return mapRows<LevelRow>(stockLevels, rowsOf(result));
+    locked as materialized (select l.* from stock_levels l where l.id in (select id from wanted) order by l.id for update),
+    changed as (
+      update stock_levels l
+         set reserved = l.reserved + w.quantity, version = l.version + w.movements, updated_at = now()
+        from wanted w, locked k
+       where l.id = w.id and k.id = w.id and l.on_hand - l.reserved >= w.quantity
+      returning ${fieldsOf(stockLevels, "l")})
+    select true as "applied", c.* from changed c
+    union all
+    select false, ${fieldsOf(stockLevels, "k")} from locked k where k.id not in (select id from changed)`);
+  const rows = rowsOf<Record<string, unknown>>(result);
+  const mapped = mapRows<LevelRow>(stockLevels, rows);
+  return {
+    applied: mapped.filter((_, i) => rows[i]!.applied === true),
+    refused: mapped.filter((_, i) => rows[i]!.applied !== true),
+  };
 }
 
 /** Sets a level to a counted quantity, only while it is still at `version` (stocktake). */

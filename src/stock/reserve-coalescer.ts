@@ -220,7 +220,8 @@ export class ReserveCoalescer {
           return { levelId, quantity: sum(asks), movements: asks.length };
         }),
       );
-      const wholeOf = new Map(whole.map((row) => [row.id, row]));
+      const wholeOf = new Map(whole.applied.map((row) => [row.id, row]));
+      const lockedOf = new Map(whole.refused.map((row) => [row.id, row]));
 
       const winners: number[] = [];
       const afterOf = new Map<number, LevelRow>();
@@ -229,7 +230,9 @@ export class ReserveCoalescer {
         const members = byLevel.get(levelId)!;
         const asks = members.map(askOf);
         const row = wholeOf.get(levelId);
-        const taken = row ? { after: steps(row, asks, asks.map(() => true)), availableAfter: row.onHand - row.reserved } : await this.take(tx, levelId, asks);
+        const taken = row
+          ? { after: steps(row, asks, asks.map(() => true)), availableAfter: row.onHand - row.reserved }
+          : await this.take(tx, levelId, asks, lockedOf.get(levelId) ?? null);
         members.forEach((i, k) => {
           const after = taken.after[k];
           if (after) {
@@ -243,18 +246,22 @@ export class ReserveCoalescer {
         });
       }
 
+      // The rest of the batch's writes depend on nothing but the above: sent
+      // together, they cost one round trip (the driver pipelines them).
       const claimIdOf = (i: number) => claimOf.get(batch[i]!.req.orderId)!.id;
-      await deleteClaims(tx, losers.map(claimIdOf));
-      await recordChanges(
-        tx,
-        winners.map((i) => batch[i]!.change),
-        winners.map((i) => afterOf.get(i)!),
-        actor,
-      );
-      await insertLines(
-        tx,
-        winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
-      );
+      await Promise.all([
+        deleteClaims(tx, losers.map(claimIdOf)),
+        recordChanges(
+          tx,
+          winners.map((i) => batch[i]!.change),
+          winners.map((i) => afterOf.get(i)!),
+          actor,
+        ),
+        insertLines(
+          tx,
+          winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
+        ),
+      ]);
       for (const i of winners) outcomes[i] = { ok: true, row: claimOf.get(batch[i]!.req.orderId)! };
     }
     await this.opts.beforeCommit?.(batch.map((p) => p.req.orderId));
@@ -264,15 +271,22 @@ export class ReserveCoalescer {
   /**
    * One level whose whole sum did not fit (the batch holds its row lock):
    * reserves as many of `asks` (quantities, in arrival order) as fit, the
-   * earliest first. Returns, per ask, the level as that ask left it (the
-   * versions and reserved counts stepping up one ask at a time) or null if it
-   * did not fit, and what is available after all of them.
+   * earliest first. `locked` is the row as the batch locked it (null: no such
+   * level). Returns, per ask, the level as that ask left it (the versions and
+   * reserved counts stepping up one ask at a time) or null if it did not fit,
+   * and what is available after all of them.
    */
-  private async take(tx: Tx, levelId: number, asks: readonly number[]): Promise<{ after: Array<LevelRow | null>; availableAfter: number }> {
-    // Which asks fit is computed from the row, so: read the version, update
-    // only while it is still that (DESIGN.md), a bounded number of times.
+  private async take(
+    tx: Tx,
+    levelId: number,
+    asks: readonly number[],
+    locked: LevelRow | null,
+  ): Promise<{ after: Array<LevelRow | null>; availableAfter: number }> {
+    // Which asks fit is computed from the row, so: update only while it is
+    // still the version read (DESIGN.md), a bounded number of times. The lock
+    // makes the first try stick; the guard keeps it right regardless.
+    let level = locked;
     for (let tries = this.opts.versionTries ?? VERSION_TRIES; tries > 0; tries--) {
-      const level = await findLevel(tx, levelId);
       const available = level ? level.onHand - level.reserved : 0;
       const fits = greedy(asks, available);
       if (!level || !fits.includes(true)) return { after: asks.map(() => null), availableAfter: available };
@@ -287,6 +301,7 @@ export class ReserveCoalescer {
       });
       if (taken) return { after: steps(taken, asks, fits), availableAfter: taken.onHand - taken.reserved };
       this.counters.versionMisses++;
+      level = await findLevel(tx, levelId);
     }
 
     // The level keeps moving under us: one guarded UPDATE per ask, still in
