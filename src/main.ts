@@ -1,3 +1,4 @@
+import "./node-env.js"; // first: before graphql-js and express load
 import cluster from "node:cluster";
 import { start } from "./app.js";
 import { runPrimary } from "./cluster.js";
