@@ -50,7 +50,7 @@ export class ReservationService {
     private readonly uow: UnitOfWork,
     private readonly catalog: Catalog,
     private readonly defaultTtlSeconds: number,
-    coalesce?: Pick<CoalescerOptions, "maxBatch" | "maxConcurrent" | "versionTries" | "beforeCommit">,
+    coalesce?: Pick<CoalescerOptions, "maxBatch" | "maxConcurrent" | "versionTries" | "beforeCommit" | "beforeLock">,
   ) {
     this.coalescer = coalesce
       ? new ReserveCoalescer(uow, {

@@ -10,6 +10,14 @@ import type { UnitOfWork } from "./unit-of-work.js";
 /** How often a batch reads the level again after its version moved on, before updating once per request. */
 const VERSION_TRIES = 3;
 
+/**
+ * Batches of one level in flight at once: the running one, and the next,
+ * which does its first statements meanwhile and queues for the level's row
+ * lock (in PostgreSQL, behind the running one) so it takes over the moment
+ * that one commits, without a round trip through the service in between.
+ */
+const BATCHES_PER_LEVEL = 2;
+
 export interface CoalescerOptions {
   /** Most requests in one batch (one transaction). */
   maxBatch: number;
@@ -23,6 +31,8 @@ export interface CoalescerOptions {
   versionTries?: number;
   /** Test hook: runs inside each batch's transaction just before it commits; throwing fails the batch. */
   beforeCommit?(orderIds: readonly string[]): void | Promise<void>;
+  /** Test hook: runs inside each batch's transaction just before it locks its levels. */
+  beforeLock?(orderIds: readonly string[]): void | Promise<void>;
 }
 
 export interface CoalescerStats {
@@ -52,11 +62,30 @@ interface Pending {
 
 type Outcome = { ok: true; row: ReservationRow } | { ok: false; error: unknown };
 
+/** A level's batches in flight: how many, and when the newest of them holds the level's lock. */
+interface LevelTurn {
+  batches: number;
+  locked: Promise<void>;
+}
+
 /** One actor's requests: those waiting, and the levels of the batches in flight. */
 interface Lane {
   waiting: Pending[];
   running: number;
-  busyLevels: Set<number>;
+  levels: Map<number, LevelTurn>;
+  /**
+   * The orderIds of the batches in flight. A batch waits in the service for
+   * the lock of the batch ahead of it; were the two to share an orderId, the
+   * one ahead could wait in the database on the other's claim: a cycle no
+   * deadlock detector sees. So a repeated orderId waits for a later batch.
+   */
+  orderIds: Set<string>;
+}
+
+/** What a batch waits for before it locks its levels, and says once it holds them (or gave up). */
+interface Turn {
+  predecessorsLocked: Promise<unknown>;
+  locked(): void;
 }
 
 /**
@@ -65,13 +94,15 @@ interface Lane {
  * burst over many SKUs one commit per batch instead of one per request.
  *
  * Per actor (the ledger names one actor per batch), up to `maxConcurrent`
- * batches run at once, and a stock level is in at most one of them. A request
+ * batches run at once, and a stock level is in at most two of them. A request
  * arriving while a slot is free starts a batch at once (no waiting when idle);
  * the others wait and join the next batch that starts when one finishes, up
- * to `maxBatch` requests, in arrival order. Requests for a level that is in a
- * running batch wait for a later one, so per level the batches run one after
- * another; a second request with an orderId already in the forming batch
- * waits too. Batches thus form by themselves under load.
+ * to `maxBatch` requests, in arrival order. Per level, a batch locks the
+ * level only once the batch before it holds the lock, so the level's batches
+ * take it in the order they started, each queueing in the database behind the
+ * one before; requests for a level already in two batches wait for a later
+ * one, as does a second request with an orderId already in the forming batch.
+ * Batches thus form by themselves under load.
  *
  * A batch claims its orderIds in one INSERT, locks its levels in ascending id
  * order and takes each level's sum with one guarded UPDATE for all of them
@@ -113,7 +144,7 @@ export class ReserveCoalescer {
   reserve(req: ResolvedReserve, change: Change, actor: Actor): Promise<ReservationRow> {
     return new Promise((resolve, reject) => {
       let lane = this.lanes.get(actor.name);
-      if (!lane) this.lanes.set(actor.name, (lane = { waiting: [], running: 0, busyLevels: new Set() }));
+      if (!lane) this.lanes.set(actor.name, (lane = { waiting: [], running: 0, levels: new Map(), orderIds: new Set() }));
       lane.waiting.push({ req, change, actor, resolve, reject });
       this.pump(actor.name, lane);
     });
@@ -129,26 +160,46 @@ export class ReserveCoalescer {
       const batch = this.nextBatch(lane);
       if (batch.length === 0) return;
       const levels = new Set(batch.map((p) => p.change.levelId));
-      for (const l of levels) lane.busyLevels.add(l);
+      for (const p of batch) lane.orderIds.add(p.req.orderId);
+      let locked!: () => void;
+      const holds = new Promise<void>((resolve) => (locked = resolve));
+      const predecessors: Promise<void>[] = [];
+      for (const l of levels) {
+        const turn = lane.levels.get(l);
+        if (turn) {
+          predecessors.push(turn.locked);
+          turn.batches++;
+          turn.locked = holds;
+        } else {
+          lane.levels.set(l, { batches: 1, locked: holds });
+        }
+      }
       lane.running++;
-      void this.run(batch).finally(() => {
+      void this.run(batch, { predecessorsLocked: Promise.all(predecessors), locked }).finally(() => {
+        locked();
         lane.running--;
-        for (const l of levels) lane.busyLevels.delete(l);
+        for (const p of batch) lane.orderIds.delete(p.req.orderId);
+        for (const l of levels) {
+          const turn = lane.levels.get(l)!;
+          if (--turn.batches === 0) lane.levels.delete(l);
+        }
         if (lane.running === 0 && lane.waiting.length === 0) this.lanes.delete(key);
         else this.pump(key, lane);
       });
     }
   }
 
-  /** The earliest waiting requests whose level is free, up to maxBatch, at most one per orderId. */
+  /** The earliest waiting requests whose level can take another batch, up to maxBatch, at most one per orderId in flight. */
   private nextBatch(lane: Lane): Pending[] {
     const batch: Pending[] = [];
     const later: Pending[] = [];
     const orderIds = new Set<string>();
     for (const p of lane.waiting) {
-      if (batch.length < this.opts.maxBatch && !lane.busyLevels.has(p.change.levelId) && !orderIds.has(p.req.orderId)) {
+      const orderId = p.req.orderId;
+      const levelFree = (lane.levels.get(p.change.levelId)?.batches ?? 0) < BATCHES_PER_LEVEL;
+      if (batch.length < this.opts.maxBatch && levelFree && !orderIds.has(orderId) && !lane.orderIds.has(orderId)) {
         batch.push(p);
-        orderIds.add(p.req.orderId);
+        orderIds.add(orderId);
       } else {
         later.push(p);
       }
@@ -158,14 +209,15 @@ export class ReserveCoalescer {
   }
 
   /** Runs one batch and answers every request in it; never throws. */
-  private async run(batch: Pending[]): Promise<void> {
+  private async run(batch: Pending[], turn: Turn): Promise<void> {
     this.counters.batches++;
     this.counters.requests += batch.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     let outcomes: Outcome[];
     try {
-      outcomes = await this.uow.run((tx) => this.inTransaction(tx, batch));
+      outcomes = await this.uow.run((tx) => this.inTransaction(tx, batch, turn));
     } catch (error) {
+      turn.locked(); // rolled back: the next batch of these levels need not wait
       this.counters.failedBatches++;
       // Nothing of the batch was committed. A lone request's error is its own;
       // in a bigger batch it may be a neighbour's, so each one tries by itself.
@@ -184,7 +236,7 @@ export class ReserveCoalescer {
     return outcomes;
   }
 
-  private async inTransaction(tx: Tx, batch: readonly Pending[]): Promise<Outcome[]> {
+  private async inTransaction(tx: Tx, batch: readonly Pending[], turn: Turn): Promise<Outcome[]> {
     const outcomes = new Array<Outcome>(batch.length);
     const actor = batch[0]!.actor;
 
@@ -209,10 +261,15 @@ export class ReserveCoalescer {
       else outcomes[i] = await attempt(() => this.opts.sameAsBefore(tx, p.req), false);
     }
     this.counters.mostLevels = Math.max(this.counters.mostLevels, byLevel.size);
+    if (byLevel.size === 0) turn.locked(); // locks no level: the next batches need not wait for it
     if (byLevel.size > 0) {
       const levelIds = [...byLevel.keys()].sort((a, b) => a - b);
       const askOf = (i: number) => batch[i]!.change.reservedDelta;
-      // Every level's whole sum at once; the levels stay locked to the end of the transaction.
+      // Every level's whole sum at once; the levels stay locked to the end of
+      // the transaction. Not before the batches ahead on these levels hold
+      // their locks: then this one queues behind them, in the order they started.
+      await this.opts.beforeLock?.(batch.map((p) => p.req.orderId));
+      await turn.predecessorsLocked;
       const whole = await addReservedToLevels(
         tx,
         levelIds.map((levelId) => {
@@ -220,6 +277,7 @@ export class ReserveCoalescer {
           return { levelId, quantity: sum(asks), movements: asks.length };
         }),
       );
+      turn.locked();
       const wholeOf = new Map(whole.applied.map((row) => [row.id, row]));
       const lockedOf = new Map(whole.refused.map((row) => [row.id, row]));
 

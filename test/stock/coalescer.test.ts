@@ -117,14 +117,15 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("mixed quantities: a big request that does not fit loses, a later small one that fits wins; alerts cross mid-batch", async () => {
     const sku = await newProduct(10, 3);
-    // The first request runs alone and holds the level's slot, so the next five form one batch.
+    // The first request runs alone; the second starts the level's next batch at
+    // once (it queues for the lock behind the first); the next four form a third.
     const inputs = [one(sku, 1), one(sku, 4), one(sku, 3), one(sku, 5), one(sku, 2), one(sku, 1)];
     const batchesBefore = reservations().coalescer!.stats().batches;
     const outcomes = await inOrder(reservations(), inputs);
 
     expect(outcomes.map(code)).toEqual(["ok", "ok", "ok", "INSUFFICIENT_STOCK", "ok", "INSUFFICIENT_STOCK"]);
     expect(outcomes[3]).toMatchObject({ available: 0 });
-    expect(reservations().coalescer!.stats().batches - batchesBefore).toBe(2);
+    expect(reservations().coalescer!.stats().batches - batchesBefore).toBe(3);
 
     const moves = (await movements(sku)).filter((m) => m.type === "RESERVE");
     expect(moves.map((m) => [m.orderId, m.version, m.reservedAfter])).toEqual([
@@ -191,12 +192,31 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
     // Retried alone in arrival order: 1 + 2 fit, 3 does not (2 left), then 1 and 1.
     expect(outcomes.map(code)).toEqual(["ok", "ok", "INSUFFICIENT_STOCK", "ok", "ok"]);
     expect(failures).toHaveLength(1);
-    expect(service.coalescer!.stats()).toMatchObject({ failedBatches: 1, largestBatch: 4 });
+    // Two batches of one run first (the level takes two at once); the other three fail together.
+    expect(service.coalescer!.stats()).toMatchObject({ failedBatches: 1, largestBatch: 3 });
     expect(await level(sku)).toMatchObject({ onHand: 5, reserved: 5, version: 5 });
     const [leftover] = await rows<{ n: number }>(
       sql`select count(*)::int as n from reservations where order_id = ${inputs[2]!.orderId}`,
     );
     expect(leftover!.n).toBe(0);
+  });
+
+  it("a level's next batch, started while the one before it is still on its way to the lock, waits its turn: arrival order holds", async () => {
+    const sku = await newProduct(1);
+    const database = t.service.database;
+    const early = one(sku, 1);
+    const late = one(sku, 1);
+    // The first batch is slow to reach the lock; the second (the level's next) would otherwise take the last unit.
+    const service = new ReservationService(new UnitOfWork(database), new Catalog(database), 600, {
+      maxBatch: 10,
+      beforeLock: async (ids) => {
+        if (ids.includes(early.orderId)) await new Promise((r) => setTimeout(r, 300));
+      },
+    });
+    const outcomes = await inOrder(service, [early, late]);
+    expect(service.coalescer!.stats()).toMatchObject({ batches: 2, largestBatch: 1 });
+    expect(outcomes.map(code)).toEqual(["ok", "INSUFFICIENT_STOCK"]);
+    expect(await level(sku)).toMatchObject({ reserved: 1, version: 2 });
   });
 
   it("when the level keeps moving, a batch falls back to one guarded UPDATE per request, still in arrival order", async () => {
@@ -207,7 +227,8 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
     const outcomes = await inOrder(service, [one(sku, 1), one(sku, 3), one(sku, 2), one(sku, 1)]);
     expect(outcomes.map(code)).toEqual(["ok", "ok", "INSUFFICIENT_STOCK", "ok"]);
     expect(outcomes[2]).toMatchObject({ requested: 2, available: 0 });
-    expect(service.coalescer!.stats()).toMatchObject({ perRequestUpdates: 1, largestBatch: 3 });
+    // Batches [1], [3], then [2, 1]: 1 left, so the last batch's sum (3) does not fit.
+    expect(service.coalescer!.stats()).toMatchObject({ perRequestUpdates: 1, largestBatch: 2 });
     expect((await movements(sku)).map((m) => [m.type, m.version, m.reservedAfter])).toEqual([
       ["RECEIVE", 1, 0],
       ["RESERVE", 2, 1],
