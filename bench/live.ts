@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import type { Measured } from "./measure.js";
+import { cpuSecondsOfTree, type Measured } from "./measure.js";
 import type { Row } from "./report.js";
 import { type Bench, gql, pick } from "./scenarios.js";
 import type { FromWsLoad, ToWsLoad } from "./ws-load.js";
@@ -40,20 +40,22 @@ export async function live(b: Bench): Promise<LiveResult> {
     await drive(b, skus, liveRate, warmupSeconds, null); // not counted: lets the subscriptions and the relay settle
     await sleep(500);
     const bySku: Record<string, string[]> = {};
+    const cpuBefore = cpuSecondsOfTree(b.serverPid);
     const d = await drive(b, skus, liveRate, seconds, bySku);
+    const serverCpuMicros = ((cpuSecondsOfTree(b.serverPid) - cpuBefore) / Math.max(1, d.ok)) * 1e6;
     const reported = message(child, "report");
     child.send({ type: "expect", bySku, graceMs: GRACE_MS } satisfies ToWsLoad);
     const r = await reported;
 
     const errors = d.failed + ready.failed + r.errors.length;
-    const m: Measured = { requests: d.ok, seconds: d.seconds, throughput: d.ok / d.seconds, p50: r.p50, p99: r.p99, max: r.max, errors, outcomes: { ok: d.ok } };
+    const m: Measured = { requests: d.ok, seconds: d.seconds, throughput: d.ok / d.seconds, p50: r.p50, p99: r.p99, max: r.max, errors, outcomes: { ok: d.ok }, serverCpuMicros };
     const row: Row = {
       scenario: `live: ${liveSubscribers} pages + ${liveDashboards} dashboards`,
       connections: ready.connected,
       m,
       checks: `changes/s (${Math.round(d.ok / d.seconds)} of ${liveRate} asked); latency commit→receipt; subscribers=${ready.connected}/${wanted} delivered=${r.messages} lost=${r.lost} dup=${r.duplicates}; receiver loop delay p99 ${r.loopDelayP99.toFixed(0)} ms`,
       pass: r.lost === 0 && r.duplicates === 0 && ready.connected === wanted && d.failed === 0,
-      note: "req/s = changes committed per second; p50/p99/max = commit → subscriber",
+      note: "req/s = changes committed per second; p50/p99/max = commit → subscriber; server CPU per change, its deliveries included",
     };
     if (r.errors.length > 0 || ready.errors.length > 0) console.error(`live: subscriber errors: ${[...ready.errors, ...r.errors].join("; ")}`);
     return { row: b.add(row), wanted, connected: ready.connected, lost: r.lost, duplicates: r.duplicates, messages: r.messages };

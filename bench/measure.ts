@@ -1,4 +1,5 @@
 // What one load run measured, whoever generated the load (autocannon, the raw-SQL loop, the WebSocket clients).
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface Measured {
   /** Completed requests (or transactions) in the measured window. */
@@ -13,6 +14,8 @@ export interface Measured {
   errors: number;
   /** How the requests ended: "ok", a StockErrorCode, or "error". */
   outcomes: Record<string, number>;
+  /** The server's CPU time (all its processes) per request in the measured window, in µs; API rows only. */
+  serverCpuMicros?: number;
 }
 
 export function count(outcomes: Record<string, number>, key: string, n = 1): void {
@@ -101,4 +104,43 @@ export function outcomeOf(status: number, body: string): string {
     if (Array.isArray(payloadErrors) && payloadErrors.length > 0) return payloadErrors[0]!.code;
   }
   return "ok";
+}
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and every process
+ * under it (cluster workers), from /proc; NaN where there is no /proc.
+ */
+export function cpuSecondsOfTree(pid: number): number {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return Number.NaN;
+  }
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux build Node supports
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const e of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const self = Number(e);
+    const parent = Number(f[1]);
+    ticks.set(self, Number(f[11]) + Number(f[12]));
+    children.set(parent, [...(children.get(parent) ?? []), self]);
+  }
+  if (!ticks.has(pid)) return Number.NaN;
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    total += ticks.get(p) ?? 0;
+    stack.push(...(children.get(p) ?? []));
+  }
+  return total / ticksPerSecond;
 }

@@ -19,7 +19,7 @@ export const ratio = (row: Row): number | null => (row.baseline && row.baseline.
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
-const HEADER = ["scenario", "conns", "req/s", "× baseline", "p50 ms", "p99 ms", "max ms", "errors", "checks"];
+const HEADER = ["scenario", "conns", "req/s", "× baseline", "p50 ms", "p99 ms", "max ms", "errors", "server CPU µs/req", "checks"];
 
 function cells(row: Row): string[] {
   const r = ratio(row);
@@ -32,11 +32,12 @@ function cells(row: Row): string[] {
     ms(row.m.p99),
     ms(row.m.max),
     String(row.m.errors),
+    row.m.serverCpuMicros === undefined || !Number.isFinite(row.m.serverCpuMicros) ? "" : int(row.m.serverCpuMicros),
     `${row.pass ? "✓" : "✗"} ${row.checks}`.trim(),
   ];
 }
 
-const WIDTHS = [36, 6, 9, 11, 8, 8, 8, 7, 0];
+const WIDTHS = [36, 6, 9, 11, 8, 8, 8, 7, 18, 0];
 const fixed = (c: string[]) => c.map((s, i) => (i === 0 || i === c.length - 1 ? s.padEnd(WIDTHS[i]!) : s.padStart(WIDTHS[i]!))).join(" ");
 
 /** One line as soon as a scenario finishes (fixed width, for the terminal). */

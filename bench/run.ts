@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     knobs,
     run,
     url: server.url,
+    serverPid: server.pid,
     key: TEST_ADMIN_KEY,
     raw,
     spread: wants("spread") || wants("lifecycle") || wants("reads") ? await raw.seed(`${run}-S`, knobs.spreadSkus, 1_000_000_000) : [],
@@ -220,7 +221,7 @@ async function embedded(b: Bench, pgBaseline: Row | undefined): Promise<void> {
       );
     }
     await primeCatalog(server.url, TEST_ADMIN_KEY, skus);
-    const m = await apiLoad(b, otherConnections, [reserveStep(b, "E", () => skus[Math.floor(Math.random() * skus.length)]!)], { url: server.url });
+    const m = await apiLoad(b, otherConnections, [reserveStep(b, "E", () => skus[Math.floor(Math.random() * skus.length)]!)], { url: server.url, pid: server.pid });
     b.add({
       scenario: `embedded PGlite: spread reserve`,
       connections: otherConnections,

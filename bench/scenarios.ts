@@ -1,7 +1,7 @@
 // The HTTP scenarios, each with its raw-SQL baseline at the same concurrency:
 // warm up, then measure for a bounded time (or a fixed number of requests).
 import { type GraphQLStep, httpLoad } from "./http-load.js";
-import { closedLoop, type Measured } from "./measure.js";
+import { closedLoop, cpuSecondsOfTree, type Measured } from "./measure.js";
 import type { LevelRef, RawSql } from "./raw-sql.js";
 import type { Row } from "./report.js";
 
@@ -24,6 +24,8 @@ export interface Bench {
   /** Prefix of this run's skus and orderIds. */
   run: string;
   url: string;
+  /** The server's process (its workers are under it): its CPU time is measured per request. */
+  serverPid: number;
   key: string;
   raw: RawSql;
   /** The spread scenario's levels (knobs.spreadSkus of them, plenty of stock). */
@@ -53,11 +55,14 @@ export async function apiLoad(
   b: Bench,
   connections: number,
   steps: GraphQLStep[],
-  opts: { url?: string; warm?: GraphQLStep[]; amount?: number; expected?: string[] } = {},
+  opts: { url?: string; pid?: number; warm?: GraphQLStep[]; amount?: number; expected?: string[] } = {},
 ): Promise<Measured> {
   const url = opts.url ?? b.url;
+  const pid = opts.pid ?? b.serverPid;
   await httpLoad({ url, key: b.key, connections, seconds: b.knobs.warmupSeconds, steps: opts.warm ?? steps, expected: opts.expected });
-  return httpLoad({ url, key: b.key, connections, steps, seconds: b.knobs.seconds, amount: opts.amount, expected: opts.expected });
+  const cpuBefore = cpuSecondsOfTree(pid);
+  const m = await httpLoad({ url, key: b.key, connections, steps, seconds: b.knobs.seconds, amount: opts.amount, expected: opts.expected });
+  return { ...m, serverCpuMicros: ((cpuSecondsOfTree(pid) - cpuBefore) / Math.max(1, m.requests)) * 1e6 };
 }
 
 async function rawLoad(
