@@ -35,7 +35,10 @@ interface Subscriber {
  */
 export class LedgerHub {
   private upTo = 0;
-  private readonly subscribers = new Set<Subscriber>();
+  /** Subscribers to some products only, by product id (a product page watches one): an event is offered to its product's. */
+  private readonly byProduct = new Map<number, Set<Subscriber>>();
+  /** Subscribers to every product (dashboards): offered every event. */
+  private readonly everywhere = new Set<Subscriber>();
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private stopIncoming: (() => void) | null = null;
@@ -84,11 +87,12 @@ export class LedgerHub {
 
   /**
    * Events for which `accepts` is true, from `after` (replayed from the ledger)
-   * or from now, then live, with no gap and no duplicate at the seam. A
+   * or from now, then live, with no gap and no duplicate at the seam; given
+   * `products`, only events of those products are offered to `accepts`. A
    * subscriber that lets more than maxBuffered events pile up ends with
    * SlowSubscriberError, saying where to resume.
    */
-  subscribe(accepts: (e: LedgerEvent) => boolean, after?: number): AsyncIterableIterator<LedgerEvent> {
+  subscribe(accepts: (e: LedgerEvent) => boolean, after?: number, products?: ReadonlySet<number> | null): AsyncIterableIterator<LedgerEvent> {
     // Events travel in arrays (one per batch), so a large batch never looks
     // like a slow consumer: what counts is how much is still untaken when the
     // next batch comes.
@@ -115,7 +119,7 @@ export class LedgerHub {
           void push(out).then(() => (buffered -= out.length));
         },
       };
-      this.subscribers.add(sub);
+      this.enrol(sub, products);
       try {
         if (after === undefined) {
           // "From now": skip everything already written, even if not yet delivered here.
@@ -138,7 +142,7 @@ export class LedgerHub {
         stop(err as Error);
       }
       await stop;
-      this.subscribers.delete(sub);
+      this.withdraw(sub, products);
     });
     return (async function* () {
       try {
@@ -147,6 +151,24 @@ export class LedgerHub {
         await batches.return();
       }
     })();
+  }
+
+  private enrol(sub: Subscriber, products: ReadonlySet<number> | null | undefined): void {
+    if (!products) return void this.everywhere.add(sub);
+    for (const p of products) {
+      const subs = this.byProduct.get(p);
+      if (subs) subs.add(sub);
+      else this.byProduct.set(p, new Set([sub]));
+    }
+  }
+
+  private withdraw(sub: Subscriber, products: ReadonlySet<number> | null | undefined): void {
+    if (!products) return void this.everywhere.delete(sub);
+    for (const p of products) {
+      const subs = this.byProduct.get(p);
+      subs?.delete(sub);
+      if (subs?.size === 0) this.byProduct.delete(p);
+    }
   }
 
   private async lastWritten(): Promise<number> {
@@ -178,11 +200,20 @@ export class LedgerHub {
   }
 
   private deliver(events: LedgerEvent[], to: number): void {
-    for (const sub of this.subscribers) {
-      const mine = events.filter((e) => sub.accepts(e));
-      if (mine.length === 0) continue;
-      if (sub.parked) sub.parked.push(...mine);
-      else sub.push(mine);
+    const mine = new Map<Subscriber, LedgerEvent[]>();
+    const offer = (sub: Subscriber, e: LedgerEvent) => {
+      if (!sub.accepts(e)) return;
+      const list = mine.get(sub);
+      if (list) list.push(e);
+      else mine.set(sub, [e]);
+    };
+    for (const e of events) {
+      for (const sub of this.byProduct.get(e.level.productId) ?? []) offer(sub, e);
+      for (const sub of this.everywhere) offer(sub, e);
+    }
+    for (const [sub, list] of mine) {
+      if (sub.parked) sub.parked.push(...list);
+      else sub.push(list);
     }
     this.upTo = Math.max(this.upTo, to);
     if (this.waiters.length > 0) {

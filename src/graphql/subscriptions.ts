@@ -76,7 +76,7 @@ export async function watch(
   }
   const accepts = (e: LedgerEvent) =>
     e.kind === kind && (!products || products.has(e.level.productId)) && (!warehouses || warehouses.has(e.level.warehouseId));
-  const events = hub.subscribe(accepts, after);
+  const events = hub.subscribe(accepts, after, products);
   return {
     async *[Symbol.asyncIterator]() {
       try {
