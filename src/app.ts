@@ -80,6 +80,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       pollMs: 250,
       electionMs: 1000,
       minCycleMs: 5,
+      recordEveryMs: 100,
       haltBeforePublish: config.faults.haltRelayBeforePublish,
       log: (m) => log.info(m),
       debug: (m) => log.debug(m),

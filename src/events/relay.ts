@@ -14,6 +14,13 @@ export interface RelayOptions {
   electionMs: number;
   /** Pause between back-to-back cycles under load (adds at most this to delivery latency). */
   minCycleMs: number;
+  /**
+   * How often, at most, the leader records in relay_state how far it has
+   * published (each record is a commit). It is what hubs compare with to find
+   * a batch that never arrived, and where a new leader starts (republishing
+   * what the old one published since its last record: hubs drop duplicates).
+   */
+  recordEveryMs: number;
   /** Test-only: stop right before publishing, as if the process died there. */
   haltBeforePublish: boolean;
   log: (msg: string) => void;
@@ -36,6 +43,9 @@ export class LedgerRelay {
   private session: Session | null = null;
   private watermark: Watermark | null = null;
   private published = 0;
+  /** How far relay_state says, and when it was last written. */
+  private recorded = 0;
+  private recordedAt = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private kickSent = false;
@@ -93,6 +103,7 @@ export class LedgerRelay {
       this.kick();
       await (this.running ?? new Promise((r) => setTimeout(r, 5)));
     }
+    await this.recordNow();
   }
 
   async stop(): Promise<void> {
@@ -100,6 +111,7 @@ export class LedgerRelay {
     for (const t of this.timers) clearInterval(t);
     this.unsubscribe?.();
     await this.running?.catch(() => {});
+    await this.recordNow();
     await this.resign();
   }
 
@@ -163,12 +175,28 @@ export class LedgerRelay {
       } catch {
         // Hubs catch up from the ledger through relay_state; nothing is lost.
       }
-      await this.database.db
-        .update(relayState)
-        .set({ publishedUpTo: sql`greatest(${relayState.publishedUpTo}, ${batch.to})`, updatedAt: sql`now()` })
-        .where(eq(relayState.id, 1));
       this.published = batch.to;
     }
+    await this.record(false);
+  }
+
+  /** Writes how far it has published to relay_state, if recordEveryMs has passed since the last time (or `now`). */
+  private async record(now: boolean): Promise<void> {
+    if (this.published <= this.recorded) return;
+    if (!now && performance.now() - this.recordedAt < this.opts.recordEveryMs) return;
+    const upTo = this.published;
+    await this.database.db
+      .update(relayState)
+      .set({ publishedUpTo: sql`greatest(${relayState.publishedUpTo}, ${upTo})`, updatedAt: sql`now()` })
+      .where(eq(relayState.id, 1));
+    this.recorded = upTo;
+    this.recordedAt = performance.now();
+  }
+
+  /** On the way out: relay_state says all that was published. */
+  private async recordNow(): Promise<void> {
+    if (!this.isLeader) return;
+    await this.record(true).catch((err: Error) => this.opts.log(`relay: ${err.message}`));
   }
 
   private async elect(): Promise<void> {
@@ -184,6 +212,7 @@ export class LedgerRelay {
       }
       const [state] = await session.query<{ p: string }>("select published_up_to as p from relay_state where id = 1");
       this.published = Number(state?.p ?? 0);
+      this.recorded = this.published;
       this.watermark = new Watermark(this.published);
       this.session = session;
       this.opts.log(`relay: leading from sequence ${this.published}`);
