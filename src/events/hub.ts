@@ -2,6 +2,7 @@ import { Repeater } from "@repeaterjs/repeater";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { relayState } from "../db/schema.js";
+import { flatten } from "./streams.js";
 import { type EventBus, listen } from "./bus.js";
 import { type LedgerBatch, type LedgerEvent, LEDGER_TOPIC, loadBatch, reviveBatch } from "./ledger-events.js";
 
@@ -76,6 +77,13 @@ export class LedgerHub {
     await this.queue;
   }
 
+  /** Subscriptions now open on this hub. */
+  get subscriberCount(): number {
+    const perProduct = new Set<Subscriber>();
+    for (const subs of this.byProduct.values()) for (const sub of subs) perProduct.add(sub);
+    return perProduct.size + this.everywhere.size;
+  }
+
   /** Resolves once this hub has delivered everything up to `sequence` (tests, read-your-writes). */
   reached(sequence: number, timeoutMs = 10_000): Promise<boolean> {
     if (this.upTo >= sequence) return Promise.resolve(true);
@@ -144,13 +152,7 @@ export class LedgerHub {
       await stop;
       this.withdraw(sub, products);
     });
-    return (async function* () {
-      try {
-        for await (const events of batches) yield* events;
-      } finally {
-        await batches.return();
-      }
-    })();
+    return flatten(batches);
   }
 
   private enrol(sub: Subscriber, products: ReadonlySet<number> | null | undefined): void {

@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import type { AlertRow } from "../db/stock.queries.js";
 import { type LedgerEvent, type LevelSnapshot } from "../events/ledger-events.js";
 import { SlowSubscriberError } from "../events/hub.js";
+import { mapStream } from "../events/streams.js";
 import * as limit from "../stock/limits.js";
 import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
 import type { Context } from "./context.js";
@@ -77,16 +78,20 @@ export async function watch(
   const accepts = (e: LedgerEvent) =>
     e.kind === kind && (!products || products.has(e.level.productId)) && (!warehouses || warehouses.has(e.level.warehouseId));
   const events = hub.subscribe(accepts, after, products);
-  return {
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const e of events) yield e.kind === "movement" ? changeOf(e) : alertOf(e.alert, e.level);
-      } catch (err) {
-        if (err instanceof SlowSubscriberError) ctx.closeConnection?.(CLOSE_SLOW_SUBSCRIBER, err.message.slice(0, 120));
-        throw err;
-      } finally {
-        await events.return?.();
-      }
-    },
-  };
+  return mapStream(events, resultOf, (err) => {
+    if (err instanceof SlowSubscriberError) ctx.closeConnection?.(CLOSE_SLOW_SUBSCRIBER, err.message.slice(0, 120));
+  });
+}
+
+/**
+ * One result object per event, whoever subscribes: every subscriber with the
+ * same operation gets the same root value, so its execution can be shared
+ * (see shared-subscribe.ts). Events replayed for one subscriber are its own.
+ */
+const results = new WeakMap<LedgerEvent, StockChangeResult | AlertResult>();
+
+function resultOf(e: LedgerEvent): StockChangeResult | AlertResult {
+  let result = results.get(e);
+  if (!result) results.set(e, (result = e.kind === "movement" ? changeOf(e) : alertOf(e.alert, e.level)));
+  return result;
 }

@@ -109,6 +109,28 @@ describe.each(backends)("subscriptions over graphql-ws (%s)", (backend) => {
     resumed.stop();
   });
 
+  it("withdraws a subscription from the hub as soon as the client ends it, though no event came for it", async () => {
+    const hub = t.service.services.hub;
+    // Earlier tests' subscriptions may still be closing: start from a count that holds still.
+    let before = hub.subscriberCount;
+    for (let still = 0; still < 5; ) {
+      await new Promise((r) => setTimeout(r, 60));
+      still = hub.subscriberCount === before ? still + 1 : 0;
+      before = hub.subscriberCount;
+    }
+    const sku = uniqueSku();
+    await create(sku, 10);
+    const sub = collect(client, CHANGES, { skus: [sku] });
+    const all = collect(client, ALERTS, {});
+    await settle();
+    expect(hub.subscriberCount).toBe(before + 2);
+    sub.stop();
+    all.stop();
+    const deadline = Date.now() + 3000;
+    while (hub.subscriberCount > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(hub.subscriberCount).toBe(before);
+  });
+
   it("refuses unknown skus in filters with a clear error", async () => {
     const sub = collect(client, CHANGES, { skus: ["NO-SUCH-SKU-XYZ"] });
     await new Promise((r) => setTimeout(r, 500));
