@@ -142,17 +142,29 @@ export async function movementPage(
 }
 
 /** Ledger entries (movements and alerts) with from < sequence <= to, in sequence order. */
-export async function ledgerRange(ex: Executor, from: number, to: number, limit: number): Promise<{ movements: MovementRow[]; alerts: AlertRow[] }> {
+/**
+ * Ledger entries with from < id <= to, oldest first, at most `limit` of each
+ * kind: each movement with its level's current low-stock threshold, each alert
+ * with its level as it is now. Two statements, sent together (one round trip).
+ */
+export async function ledgerRange(
+  ex: Executor,
+  from: number,
+  to: number,
+  limit: number,
+): Promise<{ movements: { movement: MovementRow; threshold: number }[]; alerts: { alert: AlertRow; level: LevelRow }[] }> {
   const [movements, alerts] = await Promise.all([
     ex
-      .select()
+      .select({ movement: stockMovements, threshold: stockLevels.lowStockThreshold })
       .from(stockMovements)
+      .innerJoin(stockLevels, eq(stockLevels.id, stockMovements.levelId))
       .where(and(gt(stockMovements.id, from), lte(stockMovements.id, to)))
       .orderBy(asc(stockMovements.id))
       .limit(limit),
     ex
-      .select()
+      .select({ alert: stockAlerts, level: stockLevels })
       .from(stockAlerts)
+      .innerJoin(stockLevels, eq(stockLevels.id, stockAlerts.levelId))
       .where(and(gt(stockAlerts.id, from), lte(stockAlerts.id, to)))
       .orderBy(asc(stockAlerts.id))
       .limit(limit),

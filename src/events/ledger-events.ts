@@ -1,5 +1,5 @@
 import type { Database } from "../db/client.js";
-import { ledgerRange, levelsByIds } from "../db/read.queries.js";
+import { ledgerRange } from "../db/read.queries.js";
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 
 /** A level as one ledger entry left it (thresholds are the current ones). */
@@ -35,21 +35,18 @@ export const KICK_TOPIC = "stock.ledger.kick";
 export async function loadBatch(database: Database, from: number, to: number, limit = 1000): Promise<LedgerBatch> {
   const { movements, alerts } = await ledgerRange(database.db, from, to, limit);
   let end = to;
-  if (movements.length === limit) end = Math.min(end, movements[movements.length - 1]!.id);
-  if (alerts.length === limit) end = Math.min(end, alerts[alerts.length - 1]!.id);
-  const levelIds = [...new Set([...movements.map((m) => m.levelId), ...alerts.map((a) => a.levelId)])];
-  const levels = new Map((await levelsByIds(database.db, levelIds)).map((l) => [l.id, l]));
+  if (movements.length === limit) end = Math.min(end, movements[movements.length - 1]!.movement.id);
+  if (alerts.length === limit) end = Math.min(end, alerts[alerts.length - 1]!.alert.id);
   const snapshots = new Map<number, LevelSnapshot>();
   const events: LedgerEvent[] = [];
-  for (const m of movements) {
+  for (const { movement: m, threshold } of movements) {
     if (m.id > end) break;
-    const level = snapshotOf(m, levels.get(m.levelId)!);
+    const level = snapshotOf(m, threshold);
     snapshots.set(m.id, level);
     events.push({ kind: "movement", sequence: m.id, movement: m, level });
   }
-  for (const a of alerts) {
+  for (const { alert: a, level: current } of alerts) {
     if (a.id > end) break;
-    const current = levels.get(a.levelId)!;
     const level = (a.movementId !== null && snapshots.get(a.movementId)) || levelSnapshot(current);
     events.push({ kind: "alert", sequence: a.id, alert: a, level: { ...level, lowStockThreshold: a.threshold } });
   }
@@ -57,14 +54,14 @@ export async function loadBatch(database: Database, from: number, to: number, li
   return { from, to: end, events };
 }
 
-function snapshotOf(m: MovementRow, level: LevelRow): LevelSnapshot {
+function snapshotOf(m: MovementRow, lowStockThreshold: number): LevelSnapshot {
   return {
     id: m.levelId,
     productId: m.productId,
     warehouseId: m.warehouseId,
     onHand: m.onHandAfter,
     reserved: m.reservedAfter,
-    lowStockThreshold: level.lowStockThreshold,
+    lowStockThreshold,
     version: m.version,
     updatedAt: m.createdAt,
   };

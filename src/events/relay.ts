@@ -148,18 +148,23 @@ export class LedgerRelay {
   private async iterate(): Promise<void> {
     const session = this.session;
     if (!session || !this.watermark) return;
-    const lastValue = await this.lastValue();
     const wm = this.watermark;
-    if (wm.needsProbe(lastValue) || wm.pending) {
-      // A fresh transaction id, taken after reading lastValue (see watermark.ts);
-      // only when there is something new, as each probe uses up an id.
-      const [row] = await session.query<{ y: string | null; snap: string }>(
-        wm.needsProbe(lastValue)
-          ? "select pg_current_xact_id()::text as y, pg_current_snapshot()::text as snap"
-          : "select null as y, pg_current_snapshot()::text as snap",
-      );
-      if (row!.y !== null) wm.probe(lastValue, BigInt(row!.y));
-      wm.observe(parseSnapshot(row!.snap));
+    // One round trip: the sequence's last value S, then (only if S is beyond
+    // what is settled or already probed, as each probe uses up a transaction
+    // id) a fresh transaction id Y, taken after S was read (see watermark.ts):
+    // the fenced subquery (offset 0) is read before the outer row is built.
+    // The snapshot settles earlier probes.
+    const [row] = await session.query<{ s: string | null; y: string | null; snap: string }>(
+      `select q.s::text as s,
+              case when q.s > $1 then pg_current_xact_id()::text end as y,
+              pg_current_snapshot()::text as snap
+         from (select pg_sequence_last_value('ledger_seq') as s offset 0) q`,
+      [wm.probedUpTo],
+    );
+    const lastValue = Number(row?.s ?? 0);
+    if (row!.y !== null) wm.probe(lastValue, BigInt(row!.y));
+    wm.observe(parseSnapshot(row!.snap));
+    if (row!.y !== null || wm.pending) {
       this.opts.debug?.(`relay: last ${lastValue} xid ${row!.y} snapshot ${row!.snap} settled ${wm.value} published ${this.published}`);
     }
     const settled = wm.value;

@@ -54,9 +54,14 @@ export class Watermark {
     return this.probes.length > 0;
   }
 
+  /** Ids up to here are settled or waited for by a probe: a probe is needed only beyond. */
+  get probedUpTo(): number {
+    return this.probes.reduce((most, p) => Math.max(most, p.upTo), this.settled);
+  }
+
   /** Whether ids up to `lastValue` are neither settled nor waited for yet. */
   needsProbe(lastValue: number): boolean {
-    return lastValue > this.settled && !this.probes.some((p) => p.upTo >= lastValue);
+    return lastValue > this.probedUpTo;
   }
 
   /** Records a probe: `lastValue` was read before transaction id `y` was taken. */
