@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Context, Services } from "../graphql/context.js";
 import { maskError } from "../graphql/errors.js";
 import { createLoaders } from "../graphql/loaders.js";
+import { sharedSubscribe } from "../graphql/shared-subscribe.js";
 import { CLOSE_SLOW_SUBSCRIBER } from "../graphql/subscriptions.js";
 import { QUERY_LIMITS, type QueryLimits, queryLimiter } from "../graphql/query-limits.js";
 import type { Logger } from "../log.js";
@@ -83,6 +84,8 @@ export function attachWebSocket(opts: WsOptions) {
   const handle = useServer<Record<string, unknown>, { state?: ConnectionState }>(
     {
       schema: opts.schema,
+      // Subscribers with the same operation, variables and role share each event's execution.
+      subscribe: sharedSubscribe((args) => (args.contextValue as Context).principal?.role ?? "anonymous"),
       // Internal messages never go out in close reasons, whatever NODE_ENV says.
       isProd: true,
       onConnect: async (ctx) => {

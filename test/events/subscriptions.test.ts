@@ -109,6 +109,25 @@ describe.each(backends)("subscriptions over graphql-ws (%s)", (backend) => {
     resumed.stop();
   });
 
+  it("gives dashboards with the same subscription the same full result, and others their own", async () => {
+    const sku = uniqueSku();
+    await create(sku, 10);
+    const other = wsClient(t.url, t.adminKey);
+    const subs = [collect(client, CHANGES, { skus: [sku] }), collect(other, CHANGES, { skus: [sku] }), collect(client, CHANGES, {})];
+    const small = collect(other, `subscription($s:[String!]){ stockChanged(skus:$s){ level{ available } } }`, { s: [sku] });
+    await settle();
+    await reserve(`${sku}-o1`, sku, 4);
+    const got = await Promise.all(subs.map((s) => s.until((i) => i.some((x) => x.stockChanged.movement.sku === sku))));
+    const mine = got.map((items) => items.find((x) => x.stockChanged.movement.sku === sku).stockChanged);
+    for (const change of mine) {
+      expect(change).toEqual(mine[0]);
+      expect(change.level).toMatchObject({ available: 6, product: { sku }, warehouse: { code: "MAIN" } });
+    }
+    expect((await small.until((i) => i.length >= 1))[0]).toEqual({ stockChanged: { level: { available: 6 } } });
+    for (const s of [...subs, small]) s.stop();
+    await other.dispose();
+  });
+
   it("withdraws a subscription from the hub as soon as the client ends it, though no event came for it", async () => {
     const hub = t.service.services.hub;
     // Earlier tests' subscriptions may still be closing: start from a count that holds still.
