@@ -2,6 +2,7 @@
 // postgres driver (no HTTP, no GraphQL, no ORM), the same statements the
 // service's rules call for (DESIGN.md, Concurrency).
 import postgres from "postgres";
+import { connectPostgres } from "../src/db/client.js";
 
 export interface LevelRef {
   sku: string;
@@ -16,7 +17,7 @@ export class RawSql {
   readonly sql: postgres.Sql;
 
   constructor(url: string, pool: number) {
-    this.sql = postgres(url, { max: pool, onnotice: () => {}, connection: { application_name: "stock-bench-raw" } });
+    this.sql = connectPostgres(url, { max: pool, onnotice: () => {}, connection: { application_name: "stock-bench-raw" } });
   }
 
   /** Claim the orderId, one guarded UPDATE, the movement row, the reservation line: one transaction. */

@@ -53,6 +53,8 @@ const cpuProf = env.BENCH_CPU_PROF === "1";
 const workers = num("BENCH_WORKERS", 1);
 // PostgreSQL as production runs it (every commit flushed to disk), unless BENCH_FSYNC=off.
 const fsync = (env.BENCH_FSYNC ?? "on") !== "off";
+// How the server and the baseline reach the bench's PostgreSQL: its Unix socket (as pgbench does by default), or TCP with BENCH_PG=tcp.
+const pgSocket = (env.BENCH_PG ?? "socket") !== "tcp";
 const spreadConnections = [32, 64];
 const hotConnections = [64, 256];
 const otherConnections = 32;
@@ -72,7 +74,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const started = new Date();
-  const databaseUrl = env.DATABASE_URL || (await startPostgres(cleanups, { durable: fsync }));
+  const databaseUrl = env.DATABASE_URL || (await startPostgres(cleanups, { durable: fsync, socket: pgSocket }));
   const redisUrl = env.REDIS_URL || `redis://127.0.0.1:${(await startRedis(cleanups)).port}`;
   const profileDir = join(projectRoot, "bench", "profiles", started.toISOString().replace(/[:.]/g, "-"));
   if (cpuProf) mkdirSync(profileDir, { recursive: true });

@@ -2,8 +2,7 @@ import { join } from "node:path";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
-import type { Database } from "./client.js";
+import { connectPostgres, type Database } from "./client.js";
 
 import { projectRoot } from "../paths.js";
 
@@ -20,7 +19,7 @@ export async function runMigrations(database: Database, url?: string): Promise<v
     await migratePglite(database.db as never, { migrationsFolder });
     return;
   }
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(url, { max: 1, onnotice: () => {} });
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migratePostgres(drizzle({ client }), { migrationsFolder });

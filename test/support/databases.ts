@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import postgres from "postgres";
+import { connectPostgres } from "../../src/db/client.js";
 import { inject } from "vitest";
 import { isAlive, pingRedis, spawnLogged, waitUntil } from "./global-setup.js";
 
@@ -57,7 +58,7 @@ export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
 }
 
 async function withAdmin<T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = connectPostgres(url, { max: 1, onnotice: () => {} });
   try {
     return await use(sql);
   } finally {

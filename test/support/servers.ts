@@ -6,6 +6,7 @@ import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { connectPostgres } from "../../src/db/client.js";
 
 /** How a test may restart the Redis server (only possible for the one started here). */
 export type RedisServerInfo =
@@ -34,7 +35,8 @@ export class Unavailable extends Error {}
  * Tests run it with fsync off (speed, nothing to keep); `durable` keeps
  * PostgreSQL's production defaults (fsync, synchronous_commit), as the bench does.
  */
-export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean } = {}): Promise<string> {
+/** A PostgreSQL of its own; its URL names the TCP port, or with `socket` the Unix socket (libpq's `host=/dir`). */
+export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean; socket?: boolean } = {}): Promise<string> {
   const bin = findPostgresBin();
   // PostgreSQL refuses to run as root, so drop to the postgres user via spawn's uid/gid:
   // unlike `runuser`, that keeps the pid we hold equal to the postmaster's own.
@@ -68,7 +70,7 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: 
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitUntil(`PostgreSQL on port ${port}`, logFile, child, async () => {
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const sql = connectPostgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       await sql`select 1`;
       return true;
@@ -78,7 +80,7 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: 
       await sql.end({ timeout: 1 });
     }
   });
-  return url;
+  return opts.socket ? `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}` : url;
 }
 
 function findPostgresBin(): string {
