@@ -65,11 +65,8 @@ export async function recordChanges(tx: Tx, changes: readonly Change[], after: r
 
   const alertRows: NewAlert[] = [];
   for (const i of order) {
-    const c = changes[i]!;
     const level = after[i]!;
-    const availableAfter = level.onHand - level.reserved;
-    const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
-    const kind = crossing(availableBefore, availableAfter, level.lowStockThreshold);
+    const { kind, availableBefore, availableAfter } = crossingOf(changes[i]!, level);
     if (kind) {
       alertRows.push({
         levelId: level.id,
@@ -84,6 +81,22 @@ export async function recordChanges(tx: Tx, changes: readonly Change[], after: r
   }
   const alerts = await insertAlerts(tx, alertRows);
   return { changed: changes.map((_, i) => ({ level: after[i]!, movement: movements[i]! })), alerts };
+}
+
+/** The low-stock crossing (if any) of one change that left its level as `level`. */
+function crossingOf(c: Change, level: LevelRow) {
+  const availableAfter = level.onHand - level.reserved;
+  const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
+  return { kind: crossing(availableBefore, availableAfter, level.lowStockThreshold), availableBefore, availableAfter };
+}
+
+/**
+ * Whether recording these changes writes alerts: then recordChanges needs a
+ * second round trip (alerts name their movements' ids), so it cannot be
+ * issued all at once (see CommitWith).
+ */
+export function crossesThreshold(changes: readonly Change[], after: readonly LevelRow[]): boolean {
+  return changes.some((c, i) => crossingOf(c, after[i]!).kind !== null);
 }
 
 /** Indexes of the changes in ascending level id order, keeping the given order within a level. */

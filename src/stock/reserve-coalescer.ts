@@ -1,7 +1,7 @@
-import type { Tx } from "../db/client.js";
+import type { CommitWith, Tx } from "../db/client.js";
 import { claimReservations, deleteClaims, insertLines, type ReservationRow } from "../db/reservation.queries.js";
 import { addReservedToLevels, findLevel, type LevelRow, updateLevel } from "../db/stock.queries.js";
-import { recordChanges } from "./ledger.js";
+import { crossesThreshold, recordChanges } from "./ledger.js";
 import type { ResolvedReserve } from "./reservation.service.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change } from "./types.js";
@@ -29,7 +29,7 @@ export interface CoalescerOptions {
   alone(req: ResolvedReserve, actor: Actor): Promise<ReservationRow>;
   /** Reads of the level's version a batch tries when not all of it fits (default 3). */
   versionTries?: number;
-  /** Test hook: runs inside each batch's transaction just before it commits; throwing fails the batch. */
+  /** Test hook: runs inside each batch's transaction just before its last writes and COMMIT; throwing fails the batch. */
   beforeCommit?(orderIds: readonly string[]): void | Promise<void>;
   /** Test hook: runs inside each batch's transaction just before it locks its levels. */
   beforeLock?(orderIds: readonly string[]): void | Promise<void>;
@@ -215,7 +215,7 @@ export class ReserveCoalescer {
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     let outcomes: Outcome[];
     try {
-      outcomes = await this.uow.run((tx) => this.inTransaction(tx, batch, turn));
+      outcomes = await this.uow.runPipelined((tx, commitWith) => this.inTransaction(tx, commitWith, batch, turn));
     } catch (error) {
       turn.locked(); // rolled back: the next batch of these levels need not wait
       this.counters.failedBatches++;
@@ -236,7 +236,7 @@ export class ReserveCoalescer {
     return outcomes;
   }
 
-  private async inTransaction(tx: Tx, batch: readonly Pending[], turn: Turn): Promise<Outcome[]> {
+  private async inTransaction(tx: Tx, commitWith: CommitWith, batch: readonly Pending[], turn: Turn): Promise<Outcome[]> {
     const outcomes = new Array<Outcome>(batch.length);
     const actor = batch[0]!.actor;
 
@@ -305,22 +305,27 @@ export class ReserveCoalescer {
       }
 
       // The rest of the batch's writes depend on nothing but the above: sent
-      // together, they cost one round trip (the driver pipelines them).
+      // together, they cost one round trip (the driver pipelines them), and
+      // COMMIT goes with them, so the levels' locks pass to the next batch one
+      // round trip sooner. Unless they cross a low-stock threshold: alerts
+      // name their movements' ids, a round trip later.
       const claimIdOf = (i: number) => claimOf.get(batch[i]!.req.orderId)!.id;
-      await Promise.all([
-        deleteClaims(tx, losers.map(claimIdOf)),
-        recordChanges(
-          tx,
-          winners.map((i) => batch[i]!.change),
-          winners.map((i) => afterOf.get(i)!),
-          actor,
-        ),
-        insertLines(
-          tx,
-          winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
-        ),
-      ]);
+      const changes = winners.map((i) => batch[i]!.change);
+      const after = winners.map((i) => afterOf.get(i)!);
+      const writes = () =>
+        Promise.all([
+          deleteClaims(tx, losers.map(claimIdOf)),
+          recordChanges(tx, changes, after, actor),
+          insertLines(
+            tx,
+            winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
+          ),
+        ]);
+      await this.opts.beforeCommit?.(batch.map((p) => p.req.orderId));
+      if (crossesThreshold(changes, after)) await writes();
+      else await commitWith(writes);
       for (const i of winners) outcomes[i] = { ok: true, row: claimOf.get(batch[i]!.req.orderId)! };
+      return outcomes;
     }
     await this.opts.beforeCommit?.(batch.map((p) => p.req.orderId));
     return outcomes;

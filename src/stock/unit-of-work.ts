@@ -1,4 +1,4 @@
-import type { Database, Tx } from "../db/client.js";
+import type { CommitWith, Database, Tx } from "../db/client.js";
 
 /**
  * Runs `work` in one transaction and, only once it has committed, tells the
@@ -14,6 +14,13 @@ export class UnitOfWork {
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
+  }
+
+  /** As run(), in a pipelined transaction (see Database.pipelinedTransaction). */
+  async runPipelined<T>(work: (tx: Tx, commitWith: CommitWith) => Promise<T>): Promise<T> {
+    const result = await this.database.pipelinedTransaction(work);
+    for (const l of this.listeners) l();
+    return result;
   }
 
   async run<T>(work: (tx: Tx) => Promise<T>, opts: { writes?: boolean } = {}): Promise<T> {
