@@ -23,8 +23,9 @@ export class UnitOfWork {
     return result;
   }
 
+  /** BEGIN goes out with the first statement (see Database.pipelinedTransaction). */
   async run<T>(work: (tx: Tx) => Promise<T>, opts: { writes?: boolean } = {}): Promise<T> {
-    const result = await this.database.db.transaction(work);
+    const result = await this.database.pipelinedTransaction((tx) => work(tx));
     if (opts.writes !== false) for (const l of this.listeners) l();
     return result;
   }
