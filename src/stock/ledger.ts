@@ -9,7 +9,7 @@ import {
   type NewMovement,
   updateLevel,
 } from "../db/stock.queries.js";
-import type { Tx } from "../db/client.js";
+import type { CommitWith, Tx } from "../db/client.js";
 import { crossing } from "./alerts.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged } from "./types.js";
@@ -24,15 +24,19 @@ export interface Applied {
  * change, in ascending level id order (so two multi-line requests never wait
  * on each other in a cycle), then one INSERT for all movement rows and one for
  * any alerts. The first refusal throws, which rolls the whole transaction back.
- * Returns the results in the order the changes were given.
+ * Returns the results in the order the changes were given. Given the
+ * transaction's `commitWith`, it ends the transaction (the caller may issue
+ * nothing after it).
  */
-export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Actor): Promise<Applied> {
+export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Actor, commitWith?: CommitWith): Promise<Applied> {
   const order = levelOrder(changes);
   const after: LevelRow[] = new Array(changes.length);
   for (const i of order) {
     const c = changes[i]!;
     after[i] = await guardedUpdate(tx, c);
   }
+  // The ledger rows go out with COMMIT, unless alerts must follow them.
+  if (commitWith && !crossesThreshold(changes, after)) return commitWith(() => recordChanges(tx, changes, after, actor));
   return recordChanges(tx, changes, after, actor);
 }
 

@@ -132,12 +132,12 @@ export class ReservationService {
   private async finish(input: OrderRef, to: "CONFIRMED" | "RELEASED", actor: Actor): Promise<ReservationRow> {
     const orderId = limit.orderId(input.orderId);
     const reason = limit.reason(input.reason);
-    const result = await this.uow.run(async (tx) => {
+    const result = await this.uow.run(async (tx, commitWith) => {
       // A hold whose time is up can no longer be paid for, even before the sweeper gets to it.
       const row = await transition(tx, orderId, to, to === "CONFIRMED");
       if (!row) return this.explainFinish(tx, orderId, to);
       const lines = await linesOf(tx, [row.id]);
-      await applyChanges(tx, lines.map((l) => finishChange(l, to === "CONFIRMED" ? "CONFIRM" : "RELEASE", orderId, reason)), actor);
+      await applyChanges(tx, lines.map((l) => finishChange(l, to === "CONFIRMED" ? "CONFIRM" : "RELEASE", orderId, reason)), actor, commitWith);
       return row;
     });
     return result;

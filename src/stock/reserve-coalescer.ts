@@ -215,7 +215,7 @@ export class ReserveCoalescer {
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     let outcomes: Outcome[];
     try {
-      outcomes = await this.uow.runPipelined((tx, commitWith) => this.inTransaction(tx, commitWith, batch, turn));
+      outcomes = await this.uow.run((tx, commitWith) => this.inTransaction(tx, commitWith, batch, turn));
     } catch (error) {
       turn.locked(); // rolled back: the next batch of these levels need not wait
       this.counters.failedBatches++;

@@ -135,9 +135,9 @@ export class StockService {
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx) => {
+    return this.uow.run(async (tx, commitWith) => {
       const levelId = await this.catalog.levelId(place, tx);
-      return single(await applyChanges(tx, [receiveChange(place, levelId, q, null, reason)], actor));
+      return single(await applyChanges(tx, [receiveChange(place, levelId, q, null, reason)], actor, commitWith));
     });
   }
 
@@ -148,7 +148,7 @@ export class StockService {
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx) => {
+    return this.uow.run(async (tx, commitWith) => {
       const levelId = await this.catalog.levelId(place, tx);
       if (orderId !== null) {
         // Two returns of one order must not both pass the check below.
@@ -169,7 +169,7 @@ export class StockService {
         }
       }
       const change: Change = { ...receiveChange(place, levelId, q, orderId, reason), type: "RETURN" };
-      return single(await applyChanges(tx, [change], actor));
+      return single(await applyChanges(tx, [change], actor, commitWith));
     });
   }
 
@@ -184,7 +184,7 @@ export class StockService {
 
     if (hasDelta) {
       const delta = limit.signedDelta(input.delta);
-      return this.uow.run(async (tx) => {
+      return this.uow.run(async (tx, commitWith) => {
         const levelId = await this.catalog.levelId(place, tx);
         const change: Change = {
           ...place,
@@ -198,7 +198,7 @@ export class StockService {
           expectedVersion,
           reason,
         };
-        return single(await applyChanges(tx, [change], actor));
+        return single(await applyChanges(tx, [change], actor, commitWith));
       });
     }
 
@@ -273,7 +273,7 @@ export class StockService {
     const reason = limit.reason(input.reason);
     const lines = await this.catalog.places(limit.lines(input.items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
-    return this.uow.run(async (tx) => {
+    return this.uow.run(async (tx, commitWith) => {
       if (orderId !== null && !(await claimDeduction(tx, orderId))) {
         const earlier = await movementsByOrder(tx, orderId, "DEDUCT");
         const same =
@@ -297,7 +297,7 @@ export class StockService {
           reason,
         };
       });
-      return (await applyChanges(tx, changes, actor)).changed.map((c) => c.movement);
+      return (await applyChanges(tx, changes, actor, commitWith)).changed.map((c) => c.movement);
     });
   }
 

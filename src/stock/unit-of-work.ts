@@ -16,16 +16,13 @@ export class UnitOfWork {
     };
   }
 
-  /** As run(), in a pipelined transaction (see Database.pipelinedTransaction). */
-  async runPipelined<T>(work: (tx: Tx, commitWith: CommitWith) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN goes out with the first statement, and `work` may end with
+   * `commitWith(lastWrites)`, which sends COMMIT along with them (see
+   * Database.pipelinedTransaction): nothing may follow it.
+   */
+  async run<T>(work: (tx: Tx, commitWith: CommitWith) => Promise<T>, opts: { writes?: boolean } = {}): Promise<T> {
     const result = await this.database.pipelinedTransaction(work);
-    for (const l of this.listeners) l();
-    return result;
-  }
-
-  /** BEGIN goes out with the first statement (see Database.pipelinedTransaction). */
-  async run<T>(work: (tx: Tx) => Promise<T>, opts: { writes?: boolean } = {}): Promise<T> {
-    const result = await this.database.pipelinedTransaction((tx) => work(tx));
     if (opts.writes !== false) for (const l of this.listeners) l();
     return result;
   }
