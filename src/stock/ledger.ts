@@ -24,20 +24,30 @@ export interface Applied {
  * change, in ascending level id order (so two multi-line requests never wait
  * on each other in a cycle), then one INSERT for all movement rows and one for
  * any alerts. The first refusal throws, which rolls the whole transaction back.
- * Returns the results in the order the changes were given. Given the
+ * Returns the results in the order the changes were given. `alongside`
+ * issues the caller's own last writes, sent with the ledger rows. Given the
  * transaction's `commitWith`, it ends the transaction (the caller may issue
  * nothing after it).
  */
-export async function applyChanges(tx: Tx, changes: readonly Change[], actor: Actor, commitWith?: CommitWith): Promise<Applied> {
+export async function applyChanges(
+  tx: Tx,
+  changes: readonly Change[],
+  actor: Actor,
+  commitWith?: CommitWith,
+  alongside?: () => Promise<unknown>,
+): Promise<Applied> {
   const order = levelOrder(changes);
   const after: LevelRow[] = new Array(changes.length);
   for (const i of order) {
     const c = changes[i]!;
     after[i] = await guardedUpdate(tx, c);
   }
-  // The ledger rows go out with COMMIT, unless alerts must follow them.
-  if (commitWith && !crossesThreshold(changes, after)) return commitWith(() => recordChanges(tx, changes, after, actor));
-  return recordChanges(tx, changes, after, actor);
+  // The ledger rows (and the caller's `alongside` writes) go out together,
+  // and with COMMIT unless alerts must follow them.
+  const record = () => recordChanges(tx, changes, after, actor);
+  const writes = alongside ? async () => (await Promise.all([record(), alongside()]))[0] : record;
+  if (commitWith && !crossesThreshold(changes, after)) return commitWith(writes);
+  return writes();
 }
 
 /**

@@ -92,17 +92,18 @@ export class ReservationService {
 
   /** One request, one transaction: multi-line reserves, and every reserve when coalescing is off. */
   private async reserveAlone(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
-    return this.uow.run(async (tx) => {
+    return this.uow.run(async (tx, commitWith) => {
       const claimed = await claimReservation(tx, req.orderId, req.ttlSeconds, actor.name);
       if (!claimed) return this.sameAsBefore(tx, req);
       const changes = req.lines.map((l): Change => {
         if (l.levelId === null) throw refuse.insufficient(l.sku, l.warehouseCode, l.quantity, 0);
         return reserveChange(l, l.levelId, l.quantity, req.orderId);
       });
-      await applyChanges(tx, changes, actor);
-      await insertLines(
-        tx,
-        req.lines.map((l) => ({ reservationId: claimed.id, levelId: l.levelId!, quantity: l.quantity })),
+      await applyChanges(tx, changes, actor, commitWith, () =>
+        insertLines(
+          tx,
+          req.lines.map((l) => ({ reservationId: claimed.id, levelId: l.levelId!, quantity: l.quantity })),
+        ),
       );
       return claimed;
     });
