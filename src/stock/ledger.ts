@@ -42,12 +42,25 @@ export async function applyChanges(
     const c = changes[i]!;
     after[i] = await guardedUpdate(tx, c);
   }
-  // The ledger rows (and the caller's `alongside` writes) go out together,
-  // and with COMMIT unless alerts must follow them.
-  const record = () => recordChanges(tx, changes, after, actor);
-  const writes = alongside ? async () => (await Promise.all([record(), alongside()]))[0] : record;
-  if (commitWith && !crossesThreshold(changes, after)) return commitWith(writes);
-  return writes();
+  return recordLast(tx, changes, after, actor, commitWith, alongside);
+}
+
+/**
+ * recordChanges as a transaction's last writes: sent together with the
+ * caller's own (`alongside`, issued at once), and, given the transaction's
+ * `commitWith`, with COMMIT too, unless alerts must follow (they name their
+ * movements' ids, a round trip later). The caller may issue nothing after it.
+ */
+export async function recordLast(
+  tx: Tx,
+  changes: readonly Change[],
+  after: readonly LevelRow[],
+  actor: Actor,
+  commitWith?: CommitWith,
+  alongside?: () => Promise<unknown>,
+): Promise<Applied> {
+  const writes = async () => (await Promise.all([recordChanges(tx, changes, after, actor), alongside?.()]))[0];
+  return commitWith && !crossesThreshold(changes, after) ? commitWith(writes) : writes();
 }
 
 /**
@@ -104,12 +117,8 @@ function crossingOf(c: Change, level: LevelRow) {
   return { kind: crossing(availableBefore, availableAfter, level.lowStockThreshold), availableBefore, availableAfter };
 }
 
-/**
- * Whether recording these changes writes alerts: then recordChanges needs a
- * second round trip (alerts name their movements' ids), so it cannot be
- * issued all at once (see CommitWith).
- */
-export function crossesThreshold(changes: readonly Change[], after: readonly LevelRow[]): boolean {
+/** Whether recording these changes writes alerts. */
+function crossesThreshold(changes: readonly Change[], after: readonly LevelRow[]): boolean {
   return changes.some((c, i) => crossingOf(c, after[i]!).kind !== null);
 }
 

@@ -1,7 +1,7 @@
 import type { CommitWith, Tx } from "../db/client.js";
 import { claimReservations, deleteClaims, insertLines, type ReservationRow } from "../db/reservation.queries.js";
 import { addReservedToLevels, findLevel, type LevelRow, updateLevel } from "../db/stock.queries.js";
-import { crossesThreshold, recordChanges } from "./ledger.js";
+import { recordLast } from "./ledger.js";
 import type { ResolvedReserve } from "./reservation.service.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change } from "./types.js";
@@ -306,24 +306,25 @@ export class ReserveCoalescer {
 
       // The rest of the batch's writes depend on nothing but the above: sent
       // together, they cost one round trip (the driver pipelines them), and
-      // COMMIT goes with them, so the levels' locks pass to the next batch one
-      // round trip sooner. Unless they cross a low-stock threshold: alerts
-      // name their movements' ids, a round trip later.
+      // COMMIT goes with them (see recordLast), so the levels' locks pass to
+      // the next batch one round trip sooner.
       const claimIdOf = (i: number) => claimOf.get(batch[i]!.req.orderId)!.id;
-      const changes = winners.map((i) => batch[i]!.change);
-      const after = winners.map((i) => afterOf.get(i)!);
-      const writes = () =>
-        Promise.all([
-          deleteClaims(tx, losers.map(claimIdOf)),
-          recordChanges(tx, changes, after, actor),
-          insertLines(
-            tx,
-            winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
-          ),
-        ]);
       await this.opts.beforeCommit?.(batch.map((p) => p.req.orderId));
-      if (crossesThreshold(changes, after)) await writes();
-      else await commitWith(writes);
+      await recordLast(
+        tx,
+        winners.map((i) => batch[i]!.change),
+        winners.map((i) => afterOf.get(i)!),
+        actor,
+        commitWith,
+        () =>
+          Promise.all([
+            deleteClaims(tx, losers.map(claimIdOf)),
+            insertLines(
+              tx,
+              winners.map((i) => ({ reservationId: claimIdOf(i), levelId: batch[i]!.change.levelId, quantity: askOf(i) })),
+            ),
+          ]),
+      );
       for (const i of winners) outcomes[i] = { ok: true, row: claimOf.get(batch[i]!.req.orderId)! };
       return outcomes;
     }
