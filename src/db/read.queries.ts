@@ -141,7 +141,6 @@ export async function movementPage(
     .limit(first + 1);
 }
 
-/** Ledger entries (movements and alerts) with from < sequence <= to, in sequence order. */
 /**
  * Ledger entries with from < id <= to, oldest first, at most `limit` of each
  * kind: each movement with its level's current low-stock threshold, each alert

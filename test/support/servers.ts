@@ -34,8 +34,9 @@ export class Unavailable extends Error {}
  * A throwaway PostgreSQL cluster; `cleanups` gets what stops and removes it.
  * Tests run it with fsync off (speed, nothing to keep); `durable` keeps
  * PostgreSQL's production defaults (fsync, synchronous_commit), as the bench does.
+ * The URL returned names its TCP port, or with `socket` its Unix socket
+ * (libpq's `host=/dir`).
  */
-/** A PostgreSQL of its own; its URL names the TCP port, or with `socket` the Unix socket (libpq's `host=/dir`). */
 export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean; socket?: boolean } = {}): Promise<string> {
   const bin = findPostgresBin();
   // PostgreSQL refuses to run as root, so drop to the postgres user via spawn's uid/gid:
