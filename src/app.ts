@@ -18,7 +18,9 @@ import { rateLimiterFor } from "./server/rate-limit.js";
 import { attachWebSocket } from "./server/ws.js";
 import { Catalog } from "./stock/catalog.js";
 import { startExpirySweeper } from "./stock/expiry-sweeper.js";
+import { Ledger } from "./stock/ledger.js";
 import { QueryService } from "./stock/query.service.js";
+import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
 import { ReservationService } from "./stock/reservation.service.js";
 import { StockService } from "./stock/stock.service.js";
 import { UnitOfWork } from "./stock/unit-of-work.js";
@@ -89,15 +91,14 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     await relay.start();
     cleanup.push(() => relay.stop());
 
-    const reservations = new ReservationService(
-      uow,
-      catalog,
-      config.reservationTtlSeconds,
-      config.coalesceReserves ? { maxBatch: config.coalesceMaxBatch, maxConcurrent: config.coalesceConcurrency } : undefined,
-    );
+    const ledger = new Ledger();
+    const coalescer = config.coalesceReserves
+      ? new ReserveCoalescer(new ReserveBatchRunner(uow, ledger), { maxBatch: config.coalesceMaxBatch, maxConcurrent: config.coalesceConcurrency })
+      : null;
+    const reservations = new ReservationService(uow, catalog, ledger, config.reservationTtlSeconds, coalescer);
     const keys = new ApiKeyService(database);
     const services: Services = {
-      stock: new StockService(uow, catalog),
+      stock: new StockService(uow, catalog, ledger),
       reservations,
       queries: new QueryService(database, catalog, () => hub.settledUpTo),
       catalog,

@@ -52,7 +52,8 @@ export async function claimReservations(
   return mapRows<ReservationRow>(reservations, rowsOf(result));
 }
 
-export async function deleteClaims(ex: Executor, ids: number[]): Promise<void> {
+/** Drops reservations claimed in this transaction whose stock could not be held (coalesced reserves that lost). */
+export async function deleteReservations(ex: Executor, ids: number[]): Promise<void> {
   if (ids.length > 0) await ex.delete(reservations).where(anyOf(reservations.id, ids));
 }
 

@@ -13,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { ALERT_KINDS, MOVEMENT_TYPES, RESERVATION_STATUSES, ROLES } from "../stock/enums.js";
 
 /**
  * One sequence numbers every ledger entry (movements and alerts): it is the
@@ -25,19 +26,11 @@ const ledgerId = () => bigint({ mode: "number" }).primaryKey().default(sql`nextv
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
-export const movementType = pgEnum("movement_type", [
-  "RECEIVE",
-  "ADJUST",
-  "RESERVE",
-  "RELEASE",
-  "EXPIRE",
-  "CONFIRM",
-  "DEDUCT",
-  "RETURN",
-]);
-export const reservationStatus = pgEnum("reservation_status", ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"]);
-export const alertKind = pgEnum("stock_alert_kind", ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK"]);
-export const role = pgEnum("role", ["VIEWER", "SERVICE", "ADMIN"]);
+// The domain's lists (stock/enums.ts); a new value goes at the end of its list.
+export const movementType = pgEnum("movement_type", MOVEMENT_TYPES);
+export const reservationStatus = pgEnum("reservation_status", RESERVATION_STATUSES);
+export const alertKind = pgEnum("stock_alert_kind", ALERT_KINDS);
+export const role = pgEnum("role", ROLES);
 
 export const warehouses = pgTable("warehouses", {
   id: serial().primaryKey(),
@@ -138,6 +131,8 @@ export const stockMovements = pgTable(
     onHandAfter: integer("on_hand_after").notNull(),
     reservedAfter: integer("reserved_after").notNull(),
     version: integer().notNull(),
+    /** The level's low-stock threshold after this change (null on rows written before it was recorded). */
+    thresholdAfter: integer("threshold_after"),
     orderId: text("order_id"),
     reason: text(),
     actor: text().notNull(),

@@ -14,113 +14,75 @@ export interface LevelDelta {
   onHandDelta: number;
   reservedDelta: number;
   /** How many changes this statement stands for: version grows by this much. */
-  movements?: number;
+  movements: number;
   /** Guard: only while on_hand - reserved >= this. */
-  minAvailable?: number;
+  minAvailable?: number | null;
   /** Guard: only while the level is still at this version. */
-  expectedVersion?: number;
+  expectedVersion?: number | null;
+  /** Sets the low-stock threshold too. */
+  threshold?: number | null;
 }
 
-/**
- * The one guarded UPDATE of DESIGN.md. Returns the row after the change, or
- * null when a guard said no (nothing changed). Postgres re-checks the WHERE
- * on the newest row version after waiting for a concurrent writer, so READ
- * COMMITTED is enough and no read precedes the write.
- */
-export async function updateLevel(ex: Executor, d: LevelDelta): Promise<LevelRow | null> {
-  const guards = [eq(stockLevels.id, d.levelId)];
-  if (d.minAvailable !== undefined) {
-    guards.push(sql`${stockLevels.onHand} - ${stockLevels.reserved} >= ${d.minAvailable}`);
-  }
-  if (d.expectedVersion !== undefined) guards.push(eq(stockLevels.version, d.expectedVersion));
-  const rows = await ex
-    .update(stockLevels)
-    .set({
-      onHand: sql`${stockLevels.onHand} + ${d.onHandDelta}`,
-      reserved: sql`${stockLevels.reserved} + ${d.reservedDelta}`,
-      version: sql`${stockLevels.version} + ${d.movements ?? 1}`,
-      updatedAt: sql`now()`,
-    })
-    .where(and(...guards))
-    .returning();
-  return rows[0] ?? null;
+/** What the guarded statement did to one level. */
+export interface LevelOutcome {
+  /** false: a guard said no and nothing changed. */
+  applied: boolean;
+  /** Applied: the row after the change. Refused: the row as the statement locked it (what the guard saw). */
+  row: LevelRow;
+  /** The threshold before the change. */
+  thresholdBefore: number;
+  /** Refused because on_hand would leave the int range (not a guard's no). */
+  overflow: boolean;
 }
 
+const INT4_MAX = 2147483647;
+
 /**
- * Coalesced reserves (stock/reserve-coalescer.ts): adds each quantity to its
- * level's `reserved`, and `movements` to its version, in one statement, each
- * level guarded like `updateLevel` (only while on_hand - reserved >= the
- * quantity). The levels are locked first, in ascending id order, whether
- * their guard then says yes or no, and stay locked to the end of the
- * transaction: two such statements (or one and a multi-line reserve) never
- * wait on each other in a cycle, and the caller may work out what fits of a
- * level that said no without it moving. Returns every level found: `applied`
- * with the row after the change, or `refused` with the row as locked (its
- * newest version, which nobody else can change before this transaction ends).
+ * The one guarded UPDATE of DESIGN.md, for any number of levels in one
+ * statement. The levels are locked first, in ascending id order (so two such
+ * statements never wait on each other in a cycle), then each is changed only
+ * while its guards hold; Postgres re-checks them on the newest row version,
+ * so READ COMMITTED is enough and no read precedes the write. Returns one
+ * outcome per level found, in ascending id order: the row after the change,
+ * or, where a guard said no, the row as locked: the very figures the guard
+ * judged, which nobody can change before this transaction ends.
  */
-export async function addReservedToLevels(
-  ex: Executor,
-  deltas: { levelId: number; quantity: number; movements: number }[],
-): Promise<{ applied: LevelRow[]; refused: LevelRow[] }> {
-  if (deltas.length === 0) return { applied: [], refused: [] };
-  const ids = sql.param(deltas.map((d) => d.levelId));
-  const quantities = sql.param(deltas.map((d) => d.quantity));
-  const movements = sql.param(deltas.map((d) => d.movements));
+export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta[]): Promise<LevelOutcome[]> {
+  if (deltas.length === 0) return [];
+  const col = <T>(pick: (d: LevelDelta) => T) => sql.param(deltas.map(pick));
   // The locking read returns the newest version of each row (not the
-  // statement's snapshot), so the refused rows are read from it.
+  // statement's snapshot), so refused rows are read from it.
   const result = await ex.execute(sql`
-    with wanted as (select * from unnest(${ids}::int[], ${quantities}::int[], ${movements}::int[]) as w(id, quantity, movements)),
+    with wanted as (
+      select * from unnest(${col((d) => d.levelId)}::int[], ${col((d) => d.onHandDelta)}::int[], ${col((d) => d.reservedDelta)}::int[],
+                           ${col((d) => d.movements)}::int[], ${col((d) => d.minAvailable ?? null)}::int[],
+                           ${col((d) => d.expectedVersion ?? null)}::int[], ${col((d) => d.threshold ?? null)}::int[])
+        as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)),
     locked as materialized (select l.* from stock_levels l where l.id in (select id from wanted) order by l.id for update),
     changed as (
       update stock_levels l
-         set reserved = l.reserved + w.quantity, version = l.version + w.movements, updated_at = now()
+         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
+             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
         from wanted w, locked k
-       where l.id = w.id and k.id = w.id and l.on_hand - l.reserved >= w.quantity
-      returning ${fieldsOf(stockLevels, "l")})
-    select true as "applied", c.* from changed c
+       where l.id = w.id and k.id = w.id
+         and (w.min_available is null or l.on_hand - l.reserved >= w.min_available)
+         and (w.expected_version is null or l.version = w.expected_version)
+         and l.on_hand::bigint + w.on_hand_delta <= ${INT4_MAX}
+      returning ${fieldsOf(stockLevels, "l")}, k.low_stock_threshold as "thresholdBefore")
+    select true as "applied", false as "overflow", c.* from changed c
     union all
-    select false, ${fieldsOf(stockLevels, "k")} from locked k where k.id not in (select id from changed)`);
+    select false, k.on_hand::bigint + w.on_hand_delta > ${INT4_MAX}, ${fieldsOf(stockLevels, "k")}, k.low_stock_threshold
+      from locked k join wanted w on w.id = k.id
+     where k.id not in (select id from changed)
+    order by "id"`);
   const rows = rowsOf<Record<string, unknown>>(result);
   const mapped = mapRows<LevelRow>(stockLevels, rows);
-  return {
-    applied: mapped.filter((_, i) => rows[i]!.applied === true),
-    refused: mapped.filter((_, i) => rows[i]!.applied !== true),
-  };
-}
-
-/** Sets a level to a counted quantity, only while it is still at `version` (stocktake). */
-export async function setOnHandAtVersion(ex: Executor, levelId: number, version: number, onHand: number): Promise<LevelRow | null> {
-  const rows = await ex
-    .update(stockLevels)
-    .set({ onHand, version: sql`${stockLevels.version} + 1`, updatedAt: sql`now()` })
-    .where(and(eq(stockLevels.id, levelId), eq(stockLevels.version, version), sql`${stockLevels.reserved} <= ${onHand}`))
-    .returning();
-  return rows[0] ?? null;
-}
-
-/**
- * Changes the threshold (not a movement, so the version stays). The old value
- * is read under the row lock the update then uses, for the crossing check.
- */
-export async function updateThreshold(
-  ex: Executor,
-  levelId: number,
-  threshold: number,
-  expectedVersion?: number,
-): Promise<{ level: LevelRow; oldThreshold: number } | null> {
-  const locked = await ex
-    .select({ threshold: stockLevels.lowStockThreshold, version: stockLevels.version })
-    .from(stockLevels)
-    .where(eq(stockLevels.id, levelId))
-    .for("update");
-  const old = locked[0];
-  if (!old || (expectedVersion !== undefined && old.version !== expectedVersion)) return null;
-  const rows = await ex
-    .update(stockLevels)
-    .set({ lowStockThreshold: threshold, updatedAt: sql`now()` })
-    .where(eq(stockLevels.id, levelId))
-    .returning();
-  return rows[0] ? { level: rows[0], oldThreshold: old.threshold } : null;
+  return mapped.map((row, i) => ({
+    applied: rows[i]!.applied === true,
+    overflow: rows[i]!.overflow === true,
+    row,
+    thresholdBefore: Number(rows[i]!.thresholdBefore),
+  }));
 }
 
 export async function findLevel(ex: Executor, levelId: number): Promise<LevelRow | null> {
@@ -159,23 +121,43 @@ export async function insertMovements(ex: Executor, rows: NewMovement[]): Promis
   const col = <T>(pick: (r: NewMovement) => T) => sql.param(rows.map(pick));
   const result = await ex.execute(sql`
     insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                 on_hand_after, reserved_after, version, order_id, reason, actor)
+                                 on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor)
     select level_id, product_id, warehouse_id, type::movement_type, on_hand_delta, reserved_delta,
-           on_hand_after, reserved_after, version, order_id, reason, actor
+           on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor
       from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.warehouseId)}::int[],
                   ${col((r) => r.type)}::text[], ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[],
                   ${col((r) => r.onHandAfter)}::int[], ${col((r) => r.reservedAfter)}::int[], ${col((r) => r.version)}::int[],
+                  ${col((r) => r.thresholdAfter ?? null)}::int[],
                   ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[])
            with ordinality as u(level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                on_hand_after, reserved_after, version, order_id, reason, actor, n)
+                                on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor, n)
      order by n
     returning ${fieldsOf(stockMovements)}`);
   return mapRows<MovementRow>(stockMovements, rowsOf(result));
 }
 
-export async function insertAlerts(ex: Executor, rows: NewAlert[]): Promise<AlertRow[]> {
+/** An alert and the movement that caused it, named by its level and version (its id is not known yet). */
+export type NewAlertOf = Omit<NewAlert, "movementId" | "id" | "createdAt"> & { movementVersion: number };
+
+/**
+ * Alert rows in one statement, each naming its movement by (level, version),
+ * so it can be sent right behind the movement rows, in the same round trip,
+ * without waiting for their ids.
+ */
+export async function insertAlerts(ex: Executor, rows: NewAlertOf[]): Promise<AlertRow[]> {
   if (rows.length === 0) return [];
-  return ex.insert(stockAlerts).values(rows).returning();
+  const col = <T>(pick: (r: NewAlertOf) => T) => sql.param(rows.map(pick));
+  const result = await ex.execute(sql`
+    insert into stock_alerts (level_id, warehouse_id, kind, threshold, available_before, available_after, movement_id)
+    select u.level_id, u.warehouse_id, u.kind::stock_alert_kind, u.threshold, u.available_before, u.available_after,
+           (select m.id from stock_movements m where m.level_id = u.level_id and m.version = u.version)
+      from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.warehouseId)}::int[], ${col((r) => r.kind)}::text[],
+                  ${col((r) => r.threshold)}::int[], ${col((r) => r.availableBefore)}::int[], ${col((r) => r.availableAfter)}::int[],
+                  ${col((r) => r.movementVersion)}::int[])
+           with ordinality as u(level_id, warehouse_id, kind, threshold, available_before, available_after, version, n)
+     order by n
+    returning ${fieldsOf(stockAlerts)}`);
+  return mapRows<AlertRow>(stockAlerts, rowsOf(result));
 }
 
 export async function movementsByOrder(ex: Executor, orderId: string, type: MovementRow["type"]): Promise<MovementRow[]> {

@@ -1,162 +1,371 @@
-import { SQLSTATE, sqlState } from "../db/errors.js";
+import type { CommitWith, Tx } from "../db/client.js";
+import { deleteReservations, insertLines } from "../db/reservation.queries.js";
 import {
   type AlertRow,
-  findLevel,
+  applyLevelDeltas,
   insertAlerts,
   insertMovements,
+  type LevelDelta,
+  type LevelOutcome,
   type LevelRow,
-  type NewAlert,
+  type NewAlertOf,
   type NewMovement,
-  updateLevel,
 } from "../db/stock.queries.js";
-import type { CommitWith, Tx } from "../db/client.js";
 import { crossing } from "./alerts.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged } from "./types.js";
 
+/** What one all-or-nothing write did: per change, in the order given, and the alerts it raised. */
 export interface Applied {
   changed: LevelChanged[];
   alerts: AlertRow[];
 }
 
+/** A change that was applied, with the level as it left it. */
+export interface AppliedChange {
+  change: Change;
+  after: LevelRow;
+  /** The level's threshold before this change (differs from after's only for a THRESHOLD change). */
+  thresholdBefore: number;
+}
+
+/** Levels updated by `applyEach`, waiting for their ledger rows. */
+export interface EachApplied {
+  /** How many levels the changes touched. */
+  levels: number;
+  /** Writes the ledger side (see `apply`); per change, what it did or why it was refused. */
+  record(opts: WriteOptions): Promise<Array<LevelChanged | StockRefusal>>;
+}
+
+/** The level after one change of a group, and its threshold before. */
+type Step = Omit<AppliedChange, "change">;
+
 /**
- * Applies changes inside the caller's transaction: one guarded UPDATE per
- * change, in ascending level id order (so two multi-line requests never wait
- * on each other in a cycle), then one INSERT for all movement rows and one for
- * any alerts. The first refusal throws, which rolls the whole transaction back.
- * Returns the results in the order the changes were given. `alongside`
- * issues the caller's own last writes, sent with the ledger rows. Given the
- * transaction's `commitWith`, it ends the transaction (the caller may issue
- * nothing after it).
+ * Something that belongs in the transaction of every stock change: written
+ * with the movement rows, after the levels were updated. `record` must issue
+ * all its statements at once (no await between them): they go out with the
+ * movement rows, and COMMIT may follow right behind them.
  */
-export async function applyChanges(
-  tx: Tx,
-  changes: readonly Change[],
-  actor: Actor,
-  commitWith?: CommitWith,
-  alongside?: () => Promise<unknown>,
-): Promise<Applied> {
-  const order = levelOrder(changes);
-  const after: LevelRow[] = new Array(changes.length);
-  for (const i of order) {
-    const c = changes[i]!;
-    after[i] = await guardedUpdate(tx, c);
+export interface LedgerHook {
+  record(tx: Tx, applied: readonly AppliedChange[], refused: readonly Change[]): Promise<unknown>;
+}
+
+export interface WriteOptions {
+  actor: Actor;
+  /**
+   * The transaction's commitWith (UnitOfWork.run): the ledger rows then go
+   * out together with COMMIT, and the caller may issue nothing after.
+   */
+  commit?: CommitWith;
+}
+
+export interface LedgerStats {
+  /** Greedy takes of a level whose version moved on before the second statement (read again). */
+  versionMisses: number;
+  /** Levels that gave up on one statement per group and were updated once per change. */
+  perChangeUpdates: number;
+}
+
+/** How often `applyEach` recomputes a level's greedy take after its version moved, before going one change at a time. */
+const VERSION_TRIES = 3;
+
+/**
+ * The one write path of stock: every change of a level's quantities or
+ * threshold, whatever the operation, goes through here. In the caller's
+ * transaction it
+ *
+ * 1. applies all changes with ONE guarded statement (applyLevelDeltas): the
+ *    levels locked in ascending id order, each level's changes summed, each
+ *    level's version moving by its number of changes;
+ * 2. refuses with the figures that statement saw (never a later read);
+ * 3. writes one movement row per change with the versions in between (so
+ *    per level the ledger counts 1, 2, 3, … whatever the batching), the
+ *    low-stock alerts of the crossings, the reservation lines of RESERVE
+ *    changes, and whatever the hooks add, all at once and, given `commit`,
+ *    together with COMMIT.
+ *
+ * `apply` is all-or-nothing (one request); `applyEach` lets every change win
+ * or lose on its own, earliest first per level (coalesced requests).
+ */
+export class Ledger {
+  private readonly counters: LedgerStats = { versionMisses: 0, perChangeUpdates: 0 };
+
+  constructor(
+    private readonly hooks: readonly LedgerHook[] = [],
+    private readonly versionTries = VERSION_TRIES,
+  ) {}
+
+  stats(): LedgerStats {
+    return { ...this.counters };
   }
-  return recordLast(tx, changes, after, actor, commitWith, alongside);
+
+  /**
+   * All changes or none: the first level whose guard says no throws its
+   * refusal (rolling back the caller's transaction). Results come in the
+   * order the changes were given.
+   */
+  async apply(tx: Tx, changes: readonly Change[], opts: WriteOptions): Promise<Applied> {
+    const groups = byLevel(changes);
+    const outcomes = await applyLevelDeltas(tx, groups.map((g) => deltaOf(g.changes)));
+    const stepped: Step[] = new Array(changes.length);
+    for (const g of groups) {
+      const o = outcomes.find((x) => x.row.id === g.levelId);
+      if (!o) throw refuse.insufficient(g.changes[0]!.sku, g.changes[0]!.warehouseCode, sum(g.changes.map((c) => c.requested)), 0);
+      if (!o.applied) throw refusalOf(g.changes, o);
+      steps(o, g.changes).forEach((step, j) => (stepped[g.indexes[j]!] = step));
+    }
+    return this.record(tx, changes.map((change, i) => ({ change, ...stepped[i]! })), [], opts);
+  }
+
+  /**
+   * Every change stands alone: per level, in the order given, each change
+   * that still fits is applied and each that does not is refused (with the
+   * figures after those before it). One statement for all levels when every
+   * level's whole sum fits; where one does not, its greedy take is worked out
+   * on the row as locked and applied with a second statement guarded by that
+   * version. When it resolves the levels are updated and locked; the caller
+   * then writes the ledger side with `record` (coalesced batches let the
+   * level's next batch queue for the lock in between).
+   */
+  async applyEach(tx: Tx, changes: readonly Change[]): Promise<EachApplied> {
+    const groups = byLevel(changes);
+    const outcomes = await applyLevelDeltas(tx, groups.map((g) => deltaOf(g.changes)));
+    const results: Array<Step | StockRefusal> = new Array(changes.length);
+    for (const g of groups) {
+      const o = outcomes.find((x) => x.row.id === g.levelId) ?? null;
+      const rows = o?.applied ? steps(o, g.changes) : await this.greedy(tx, g.changes, o);
+      rows.forEach((r, j) => (results[g.indexes[j]!] = r));
+    }
+    return {
+      levels: groups.length,
+      record: async (opts) => {
+        const applied: AppliedChange[] = [];
+        const refused: Change[] = [];
+        changes.forEach((change, i) => {
+          const r = results[i]!;
+          if (r instanceof StockRefusal) refused.push(change);
+          else applied.push({ change, ...r });
+        });
+        const recorded = await this.record(tx, applied, refused, opts);
+        let k = 0;
+        return results.map((r) => (r instanceof StockRefusal ? r : recorded.changed[k++]!));
+      },
+    };
+  }
+
+  /**
+   * One level whose whole sum did not fit (the statement holds its row lock):
+   * the earliest changes that fit, taken with one statement guarded by the
+   * version locked (a bounded number of times, then one change at a time).
+   */
+  private async greedy(tx: Tx, changes: readonly Change[], locked: LevelOutcome | null): Promise<Array<Step | StockRefusal>> {
+    let level = locked;
+    for (let tries = this.versionTries; tries > 0 && level; tries--) {
+      const fits = greedyFit(changes, level.row);
+      const chosen = changes.filter((_, k) => fits[k]);
+      if (chosen.length === 0) break;
+      const [taken] = await applyLevelDeltas(tx, [{ ...deltaOf(chosen), expectedVersion: level.row.version }]);
+      if (taken?.applied) {
+        const rows = steps(taken, chosen);
+        let j = 0;
+        // The losers are refused with what the winners left.
+        return changes.map((c, k) => (fits[k] ? rows[j++]! : refusalOf([c], { ...taken, applied: false })));
+      }
+      this.counters.versionMisses++;
+      level = taken ?? null;
+    }
+    if (!level) return changes.map((c) => refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0));
+    if (!greedyFit(changes, level.row).includes(true)) return changes.map((c) => refusalOf([c], level));
+    // The level keeps moving under us: one guarded statement per change, in order.
+    this.counters.perChangeUpdates++;
+    const out: Array<Step | StockRefusal> = [];
+    for (const c of changes) {
+      const [o] = await applyLevelDeltas(tx, [deltaOf([c])]);
+      out.push(!o ? refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0) : o.applied ? steps(o, [c])[0]! : refusalOf([c], o));
+    }
+    return out;
+  }
+
+  /**
+   * The ledger side of changes already applied to their levels: movement rows
+   * (ids taken in ascending level order, then the given order), alerts of the
+   * crossings, reservation lines, hooks; all issued at once.
+   */
+  private async record(tx: Tx, applied: readonly AppliedChange[], refused: readonly Change[], opts: WriteOptions): Promise<Applied> {
+    const order = applied.map((_, i) => i).sort((a, b) => applied[a]!.after.id - applied[b]!.after.id || a - b);
+    const rows: NewMovement[] = order.map((i) => movementRow(applied[i]!, opts.actor));
+    const alerts: NewAlertOf[] = order.flatMap((i) => alertOf(applied[i]!) ?? []);
+    const writes = () =>
+      Promise.all([
+        insertMovements(tx, rows),
+        insertAlerts(tx, alerts),
+        reservationWrites(tx, applied, refused),
+        ...this.hooks.map((h) => h.record(tx, applied, refused)),
+      ]);
+    const [inserted, alertRows] = await (opts.commit ? opts.commit(writes) : writes());
+    const movements = new Array<(typeof inserted)[number]>(applied.length);
+    order.forEach((i, k) => (movements[i] = inserted[k]!));
+    return { changed: applied.map((a, i) => ({ level: a.after, movement: movements[i]! })), alerts: alertRows };
+  }
+}
+
+/** RESERVE changes made for a reservation: lines for those applied; a refused one's reservation is dropped (applyEach). */
+function reservationWrites(tx: Tx, applied: readonly AppliedChange[], refused: readonly Change[]): Promise<unknown> {
+  const lines = applied.flatMap(({ change: c }) =>
+    c.type === "RESERVE" && c.reservationId != null ? [{ reservationId: c.reservationId, levelId: c.levelId, quantity: c.reservedDelta }] : [],
+  );
+  const dropped = refused.flatMap((c) => (c.type === "RESERVE" && c.reservationId != null ? [c.reservationId] : []));
+  return Promise.all([insertLines(tx, lines), deleteReservations(tx, dropped)]);
+}
+
+interface LevelGroup {
+  levelId: number;
+  /** The changes of this level in the order given, and their indexes in the request. */
+  changes: Change[];
+  indexes: number[];
+}
+
+/** Changes grouped by level, levels in ascending id order (the lock order). */
+function byLevel(changes: readonly Change[]): LevelGroup[] {
+  const groups = new Map<number, LevelGroup>();
+  changes.forEach((c, i) => {
+    const g = groups.get(c.levelId);
+    if (g) {
+      g.changes.push(c);
+      g.indexes.push(i);
+    } else groups.set(c.levelId, { levelId: c.levelId, changes: [c], indexes: [i] });
+  });
+  for (const g of groups.values()) {
+    if (g.changes.length > 1 && g.changes.some((c) => c.threshold != null)) {
+      throw new Error("a threshold change must be the only change of its level in one write");
+    }
+  }
+  return [...groups.values()].sort((a, b) => a.levelId - b.levelId);
+}
+
+/** One level's changes as one guarded delta: the sums, each change one version. */
+function deltaOf(changes: readonly Change[]): LevelDelta {
+  const versions = changes.flatMap((c) => (c.expectedVersion != null ? [c.expectedVersion] : []));
+  return {
+    levelId: changes[0]!.levelId,
+    onHandDelta: sum(changes.map((c) => c.onHandDelta)),
+    reservedDelta: sum(changes.map((c) => c.reservedDelta)),
+    movements: changes.length,
+    minAvailable: groupGuard(changes),
+    expectedVersion: versions.length > 0 ? versions[0]! : null,
+    threshold: changes.find((c) => c.threshold != null)?.threshold ?? null,
+  };
 }
 
 /**
- * recordChanges as a transaction's last writes: sent together with the
- * caller's own (`alongside`, issued at once), and, given the transaction's
- * `commitWith`, with COMMIT too, unless alerts must follow (they name their
- * movements' ids, a round trip later). The caller may issue nothing after it.
+ * The availability guard of a group applied at once, equivalent to each
+ * change's own guard applied in order: change k needs its minAvailable on
+ * top of what the changes before it consumed.
  */
-export async function recordLast(
-  tx: Tx,
-  changes: readonly Change[],
-  after: readonly LevelRow[],
-  actor: Actor,
-  commitWith?: CommitWith,
-  alongside?: () => Promise<unknown>,
-): Promise<Applied> {
-  const writes = async () => (await Promise.all([recordChanges(tx, changes, after, actor), alongside?.()]))[0];
-  return commitWith && !crossesThreshold(changes, after) ? commitWith(writes) : writes();
+function groupGuard(changes: readonly Change[]): number | null {
+  let consumed = 0;
+  let need: number | null = null;
+  for (const c of changes) {
+    if (c.minAvailable != null) need = Math.max(need ?? -Infinity, consumed + c.minAvailable);
+    consumed += c.reservedDelta - c.onHandDelta;
+  }
+  return need;
+}
+
+/** The refusal of changes whose level said no, worded from the row the statement judged. */
+function refusalOf(changes: readonly Change[], o: LevelOutcome): StockRefusal {
+  const c = changes[0]!;
+  const requested = sum(changes.map((x) => x.requested));
+  if (o.overflow) {
+    return new StockRefusal("INVALID_QUANTITY", `stock of "${c.sku}" in ${c.warehouseCode} would exceed 2147483647`, {
+      sku: c.sku,
+      warehouse: c.warehouseCode,
+      requested,
+    });
+  }
+  const expected = changes.find((x) => x.expectedVersion != null)?.expectedVersion;
+  if (expected != null && o.row.version !== expected) return refuse.versionConflict(c.sku, c.warehouseCode, o.row.version);
+  return refuse.insufficient(c.sku, c.warehouseCode, requested, o.row.onHand - o.row.reserved);
+}
+
+/** Which changes fit, in order, into the level as locked, skipping those that no longer do. */
+function greedyFit(changes: readonly Change[], row: LevelRow): boolean[] {
+  return greedy(
+    changes.map((c) => c.minAvailable ?? 0),
+    row.onHand - row.reserved,
+    changes.map((c) => c.reservedDelta - c.onHandDelta),
+  );
 }
 
 /**
- * Writes the ledger side of changes already applied to their levels: one
- * movement row per change (`after[i]` is the level as change i left it) and
- * the alerts of any threshold crossings, each judged from that one change.
- * Rows go in ascending level order, and in the given order within a level.
+ * Which asks fit into `available`, taking them in order and skipping those
+ * that no longer fit: ask k needs `asks[k]` available and takes `takes[k]`.
  */
-export async function recordChanges(tx: Tx, changes: readonly Change[], after: readonly LevelRow[], actor: Actor): Promise<Applied> {
-  const order = levelOrder(changes);
-  const movementRows: NewMovement[] = changes.map((c, i) => ({
+export function greedy(asks: readonly number[], available: number, takes: readonly number[] = asks): boolean[] {
+  let left = available;
+  return asks.map((need, k) => {
+    if (need > left) return false;
+    left -= takes[k]!;
+    return true;
+  });
+}
+
+/**
+ * The level after each change of a group, from the row after the one
+ * statement that applied them all: versions v-n+1..v, quantities stepping by
+ * each change's deltas.
+ */
+function steps(o: LevelOutcome, changes: readonly Change[]): Step[] {
+  const row = o.row;
+  let version = row.version - changes.length;
+  let onHand = row.onHand - sum(changes.map((c) => c.onHandDelta));
+  let reserved = row.reserved - sum(changes.map((c) => c.reservedDelta));
+  let threshold = o.thresholdBefore;
+  return changes.map((c) => {
+    const thresholdBefore = threshold;
+    version += 1;
+    onHand += c.onHandDelta;
+    reserved += c.reservedDelta;
+    if (c.threshold != null) threshold = c.threshold;
+    return { after: { ...row, version, onHand, reserved, lowStockThreshold: threshold }, thresholdBefore };
+  });
+}
+
+function movementRow({ change: c, after }: AppliedChange, actor: Actor): NewMovement {
+  return {
     levelId: c.levelId,
     productId: c.productId,
     warehouseId: c.warehouseId,
     type: c.type,
     onHandDelta: c.onHandDelta,
     reservedDelta: c.reservedDelta,
-    onHandAfter: after[i]!.onHand,
-    reservedAfter: after[i]!.reserved,
-    version: after[i]!.version,
+    onHandAfter: after.onHand,
+    reservedAfter: after.reserved,
+    version: after.version,
+    thresholdAfter: after.lowStockThreshold,
     orderId: c.orderId ?? null,
     reason: c.reason ?? null,
     actor: actor.name,
-  }));
-  // Rows go in ascending level order too, so ledger ids follow versions per level.
-  const inserted = await insertMovements(tx, order.map((i) => movementRows[i]!));
-  const movements = new Array<(typeof inserted)[number]>(changes.length);
-  order.forEach((i, k) => (movements[i] = inserted[k]!));
-
-  const alertRows: NewAlert[] = [];
-  for (const i of order) {
-    const level = after[i]!;
-    const { kind, availableBefore, availableAfter } = crossingOf(changes[i]!, level);
-    if (kind) {
-      alertRows.push({
-        levelId: level.id,
-        warehouseId: level.warehouseId,
-        kind,
-        threshold: level.lowStockThreshold,
-        availableBefore,
-        availableAfter,
-        movementId: movements[i]!.id,
-      });
-    }
-  }
-  const alerts = await insertAlerts(tx, alertRows);
-  return { changed: changes.map((_, i) => ({ level: after[i]!, movement: movements[i]! })), alerts };
+  };
 }
 
-/** The low-stock crossing (if any) of one change that left its level as `level`. */
-function crossingOf(c: Change, level: LevelRow) {
-  const availableAfter = level.onHand - level.reserved;
+/** The low-stock crossing (if any) of one applied change, judged from that change alone. */
+function alertOf({ change: c, after, thresholdBefore }: AppliedChange): NewAlertOf | null {
+  const availableAfter = after.onHand - after.reserved;
   const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
-  return { kind: crossing(availableBefore, availableAfter, level.lowStockThreshold), availableBefore, availableAfter };
+  const kind = crossing(availableBefore, availableAfter, thresholdBefore, after.lowStockThreshold);
+  if (!kind) return null;
+  return {
+    levelId: c.levelId,
+    warehouseId: c.warehouseId,
+    kind,
+    threshold: after.lowStockThreshold,
+    availableBefore,
+    availableAfter,
+    movementVersion: after.version,
+  };
 }
 
-/** Whether recording these changes writes alerts. */
-function crossesThreshold(changes: readonly Change[], after: readonly LevelRow[]): boolean {
-  return changes.some((c, i) => crossingOf(c, after[i]!).kind !== null);
-}
-
-/** Indexes of the changes in ascending level id order, keeping the given order within a level. */
-function levelOrder(changes: readonly Change[]): number[] {
-  return changes.map((_, i) => i).sort((a, b) => changes[a]!.levelId - changes[b]!.levelId || a - b);
-}
-
-async function guardedUpdate(tx: Tx, c: Change): Promise<LevelRow> {
-  let row: LevelRow | null;
-  try {
-    row = await updateLevel(tx, {
-      levelId: c.levelId,
-      onHandDelta: c.onHandDelta,
-      reservedDelta: c.reservedDelta,
-      minAvailable: c.minAvailable,
-      expectedVersion: c.expectedVersion,
-    });
-  } catch (err) {
-    if (sqlState(err) === SQLSTATE.numericOutOfRange) {
-      throw new StockRefusal("INVALID_QUANTITY", `stock of "${c.sku}" in ${c.warehouseCode} would exceed 2147483647`, {
-        sku: c.sku,
-        warehouse: c.warehouseCode,
-        requested: c.requested,
-      });
-    }
-    throw err;
-  }
-  if (row) return row;
-  throw await explainRefusal(tx, c);
-}
-
-/** Why a guarded update matched no row: read only to word the refusal. */
-async function explainRefusal(tx: Tx, c: Change): Promise<StockRefusal> {
-  const now = await findLevel(tx, c.levelId);
-  if (!now) return refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0);
-  if (c.expectedVersion !== undefined && now.version !== c.expectedVersion) {
-    return refuse.versionConflict(c.sku, c.warehouseCode, now.version);
-  }
-  return refuse.insufficient(c.sku, c.warehouseCode, c.requested, now.onHand - now.reserved);
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }

@@ -1,21 +1,9 @@
 import { levelsByIds } from "../db/read.queries.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
-import {
-  ensureLevel,
-  findLevel,
-  insertAlerts,
-  lockKey,
-  type LevelRow,
-  movementsByOrder,
-  type MovementRow,
-  returnableForOrder,
-  setOnHandAtVersion,
-  updateThreshold,
-} from "../db/stock.queries.js";
+import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, returnableForOrder } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
-import { crossing } from "./alerts.js";
 import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
-import { applyChanges, recordChanges } from "./ledger.js";
+import type { Ledger } from "./ledger.js";
 import * as limit from "./limits.js";
 import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged, Place } from "./types.js";
@@ -84,6 +72,7 @@ export class StockService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly catalog: Catalog,
+    private readonly ledger: Ledger,
   ) {}
 
   async createWarehouse(input: CreateWarehouseInput): Promise<WarehouseRow> {
@@ -118,7 +107,7 @@ export class StockService {
         const levelId = await ensureLevel(tx, product!.id, warehouse.id, threshold);
         if (initial > 0) {
           const place: Place = { productId: product!.id, sku, warehouseId: warehouse.id, warehouseCode: warehouse.code };
-          await applyChanges(tx, [receiveChange(place, levelId, initial, null, "initial stock")], actor);
+          await this.ledger.apply(tx, [receiveChange(place, levelId, initial, null, "initial stock")], { actor });
         }
         return product!;
       });
@@ -135,9 +124,9 @@ export class StockService {
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx, commitWith) => {
+    return this.uow.run(async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
-      return single(await applyChanges(tx, [receiveChange(place, levelId, q, null, reason)], actor, commitWith));
+      return single(await this.ledger.apply(tx, [receiveChange(place, levelId, q, null, reason)], { actor, commit }));
     });
   }
 
@@ -148,7 +137,7 @@ export class StockService {
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx, commitWith) => {
+    return this.uow.run(async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       if (orderId !== null) {
         // Two returns of one order must not both pass the check below.
@@ -169,7 +158,7 @@ export class StockService {
         }
       }
       const change: Change = { ...receiveChange(place, levelId, q, orderId, reason), type: "RETURN" };
-      return single(await applyChanges(tx, [change], actor, commitWith));
+      return single(await this.ledger.apply(tx, [change], { actor, commit }));
     });
   }
 
@@ -184,7 +173,7 @@ export class StockService {
 
     if (hasDelta) {
       const delta = limit.signedDelta(input.delta);
-      return this.uow.run(async (tx, commitWith) => {
+      return this.uow.run(async (tx, commit) => {
         const levelId = await this.catalog.levelId(place, tx);
         const change: Change = {
           ...place,
@@ -198,15 +187,16 @@ export class StockService {
           expectedVersion,
           reason,
         };
-        return single(await applyChanges(tx, [change], actor, commitWith));
+        return single(await this.ledger.apply(tx, [change], { actor, commit }));
       });
     }
 
     const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", limit.LIMITS.int4Max);
     // The difference depends on the current count: read the version, write only
-    // while it holds, retry a bounded number of times (DESIGN.md).
+    // while it holds, retry a bounded number of times (DESIGN.md). A version the
+    // caller gave is theirs to retry.
     for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
-      const outcome = await this.uow.run(async (tx): Promise<LevelResult | "retry"> => {
+      const outcome = await this.uow.run(async (tx, commit): Promise<LevelResult | "retry"> => {
         const levelId = await this.catalog.levelId(place, tx);
         const level = (await findLevel(tx, levelId))!;
         if (expectedVersion !== undefined && level.version !== expectedVersion) {
@@ -221,11 +211,22 @@ export class StockService {
         }
         const delta = counted - level.onHand;
         if (delta === 0) return { level, movement: null };
-        const after = await setOnHandAtVersion(tx, levelId, level.version, counted);
-        if (!after) return "retry";
-        const change: Change = { ...place, levelId, type: "ADJUST", onHandDelta: delta, reservedDelta: 0, requested: Math.abs(delta), reason };
-        const movement = (await recordChanges(tx, [change], [after], actor)).changed[0]!.movement;
-        return { level: after, movement };
+        const change: Change = {
+          ...place,
+          levelId,
+          type: "ADJUST",
+          onHandDelta: delta,
+          reservedDelta: 0,
+          requested: Math.abs(delta),
+          expectedVersion: level.version,
+          reason,
+        };
+        try {
+          return single(await this.ledger.apply(tx, [change], { actor, commit }));
+        } catch (err) {
+          if (expectedVersion === undefined && err instanceof StockRefusal && err.code === "VERSION_CONFLICT") return "retry";
+          throw err;
+        }
       });
       if (outcome !== "retry") return outcome;
     }
@@ -235,35 +236,16 @@ export class StockService {
     });
   }
 
-  async setThreshold(input: ThresholdInput): Promise<LevelResult> {
+  /** A THRESHOLD movement: the level's version moves like for any change, and a crossing alerts. */
+  async setThreshold(input: ThresholdInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const threshold = limit.nonNegative(input.threshold, "threshold", limit.LIMITS.thresholdMax);
     const expectedVersion = limit.optionalVersion(input.expectedVersion);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx) => {
+    return this.uow.run(async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
-      const changed = await updateThreshold(tx, levelId, threshold, expectedVersion);
-      if (!changed) {
-        const now = (await findLevel(tx, levelId))!;
-        throw refuse.versionConflict(sku, place.warehouseCode, now.version);
-      }
-      const { level, oldThreshold } = changed;
-      const available = level.onHand - level.reserved;
-      const kind = crossing(available, available, oldThreshold, threshold);
-      if (kind) {
-        await insertAlerts(tx, [
-          {
-            levelId,
-            warehouseId: level.warehouseId,
-            kind,
-            threshold,
-            availableBefore: available,
-            availableAfter: available,
-            movementId: null,
-          },
-        ]);
-      }
-      return { level, movement: null };
+      const change: Change = { ...place, levelId, type: "THRESHOLD", onHandDelta: 0, reservedDelta: 0, requested: 0, threshold, expectedVersion };
+      return single(await this.ledger.apply(tx, [change], { actor, commit }));
     });
   }
 
@@ -273,7 +255,7 @@ export class StockService {
     const reason = limit.reason(input.reason);
     const lines = await this.catalog.places(limit.lines(input.items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
-    return this.uow.run(async (tx, commitWith) => {
+    return this.uow.run(async (tx, commit) => {
       if (orderId !== null && !(await claimDeduction(tx, orderId))) {
         const earlier = await movementsByOrder(tx, orderId, "DEDUCT");
         const same =
@@ -297,7 +279,7 @@ export class StockService {
           reason,
         };
       });
-      return (await applyChanges(tx, changes, actor, commitWith)).changed.map((c) => c.movement);
+      return (await this.ledger.apply(tx, changes, { actor, commit })).changed.map((c) => c.movement);
     });
   }
 

@@ -1,7 +1,19 @@
-import type { LevelRow, MovementRow } from "../db/stock.queries.js";
+import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
+import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
+import type { ProductRow, WarehouseRow } from "./catalog.js";
+import type { MovementType, Role } from "./enums.js";
 
-export type Role = "VIEWER" | "SERVICE" | "ADMIN";
-export type MovementType = MovementRow["type"];
+export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode } from "./enums.js";
+
+// The records the service hands out. They are the stored rows; the API
+// layer names them through here, never through the database module.
+export type StockLevelRecord = LevelRow;
+export type MovementRecord = MovementRow;
+export type AlertRecord = AlertRow;
+export type ReservationRecord = ReservationRow;
+export type ReservationLineRecord = LineRow;
+export type ProductRecord = ProductRow;
+export type WarehouseRecord = WarehouseRow;
 
 /** Who is calling: the name of their key (the ledger's actor) and its role. */
 export interface Actor {
@@ -17,7 +29,7 @@ export interface Place {
   warehouseCode: string;
 }
 
-/** One change of one level, as the service asks for it. */
+/** One change of one level, as the service asks the ledger for it (ledger.ts). */
 export interface Change extends Place {
   levelId: number;
   type: MovementType;
@@ -25,13 +37,26 @@ export interface Change extends Place {
   reservedDelta: number;
   /** The quantity asked for, for the refusal message. */
   requested: number;
+  /** Guard: at least this much available before the change. */
   minAvailable?: number;
+  /** Guard: only while the level is at this version. */
   expectedVersion?: number;
+  /** A THRESHOLD change: the new low-stock threshold. */
+  threshold?: number;
   orderId?: string | null;
   reason?: string | null;
+  /** A RESERVE change made for this reservation: the ledger writes its line. */
+  reservationId?: number;
 }
 
 export interface LevelChanged {
   level: LevelRow;
   movement: MovementRow;
+}
+
+/** What a reserve asks for once validated and resolved: one line per level. */
+export interface ResolvedReserve {
+  orderId: string;
+  ttlSeconds: number;
+  lines: Array<Place & { levelId: number | null; quantity: number }>;
 }

@@ -29,7 +29,9 @@ export type MovementType =
   /** Order placed: reserved += q (下单锁定). */
   | 'RESERVE'
   /** Customer return: onHand += q (退货入库). */
-  | 'RETURN';
+  | 'RETURN'
+  /** The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change. */
+  | 'THRESHOLD';
 
 export type ReservationStatus =
   | 'ACTIVE'

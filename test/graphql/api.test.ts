@@ -191,14 +191,15 @@ function suite(backend: Backend) {
       expect(await fingerprint(t)).toEqual(before);
 
       const th = await gql(THRESHOLD, { input: { sku, warehouse: W2, threshold: 5 } });
+      // A threshold change is versioned like every change: a THRESHOLD movement.
       expect(th.setLowStockThreshold).toMatchObject({
-        level: { lowStockThreshold: 5, lowStock: true, available: 4, version: 4 },
-        movement: null,
+        level: { lowStockThreshold: 5, lowStock: true, available: 4, version: 5 },
+        movement: { id: expect.any(String) },
         errors: [],
       });
       before = await fingerprint(t);
-      const thStale = await gql(THRESHOLD, { input: { sku, warehouse: W2, threshold: 1, expectedVersion: 1 } });
-      expect(thStale.setLowStockThreshold).toMatchObject({ level: null, errors: [{ code: "VERSION_CONFLICT", currentVersion: 4 }] });
+      const thStale = await gql(THRESHOLD, { input: { sku, warehouse: W2, threshold: 1, expectedVersion: 4 } });
+      expect(thStale.setLowStockThreshold).toMatchObject({ level: null, errors: [{ code: "VERSION_CONFLICT", currentVersion: 5 }] });
       expect(await fingerprint(t)).toEqual(before);
 
       const p = await gql(PRODUCT, { sku });

@@ -354,40 +354,42 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
       it("setThreshold with a stale version is VERSION_CONFLICT with the current version", async () => {
         const sku = await newProduct(5);
         await stock().receive({ sku, quantity: 1 }, ACTOR); // version 2
-        const err = await expectRefused([sku], () => stock().setThreshold({ sku, threshold: 3, expectedVersion: 1 }), "VERSION_CONFLICT");
+        const err = await expectRefused([sku], () => stock().setThreshold({ sku, threshold: 3, expectedVersion: 1 }, ACTOR), "VERSION_CONFLICT");
         expect(err.details).toMatchObject({ sku, warehouse: "MAIN", currentVersion: 2 });
-        const ok = await stock().setThreshold({ sku, threshold: 3, expectedVersion: 2 });
-        expect(ok.level).toMatchObject({ lowStockThreshold: 3, version: 2 });
+        const ok = await stock().setThreshold({ sku, threshold: 3, expectedVersion: 2 }, ACTOR);
+        expect(ok.level).toMatchObject({ lowStockThreshold: 3, version: 3 });
+        // Versioned like every change: a second change expecting the same version loses.
+        await expectRefused([sku], () => stock().setThreshold({ sku, threshold: 4, expectedVersion: 2 }, ACTOR), "VERSION_CONFLICT");
       });
     });
 
     // ------------------------------------------------------------ thresholds and alerts
 
     describe("setThreshold", () => {
-      it("changes the threshold without a movement or a new version", async () => {
+      it("changes the threshold with a THRESHOLD movement and a new version, quantities untouched", async () => {
         const sku = await newProduct(5);
         const before = await movements(sku);
-        const result = await stock().setThreshold({ sku, threshold: 2 });
-        expect(result.movement).toBeNull();
-        expect(await level(sku)).toEqual({ onHand: 5, reserved: 0, available: 5, version: 1, threshold: 2 });
-        expect(await movements(sku)).toEqual(before);
-        await expectRejected([sku], () => stock().setThreshold({ sku, threshold: -1 }));
+        const result = await stock().setThreshold({ sku, threshold: 2 }, ACTOR);
+        expect(result.movement).toMatchObject({ type: "THRESHOLD", onHandDelta: 0, reservedDelta: 0, version: 2, thresholdAfter: 2 });
+        expect(await level(sku)).toEqual({ onHand: 5, reserved: 0, available: 5, version: 2, threshold: 2 });
+        expect((await movements(sku)).slice(0, before.length)).toEqual(before);
+        await expectRejected([sku], () => stock().setThreshold({ sku, threshold: -1 }, ACTOR));
       });
 
       it("a threshold change that crosses the available quantity alerts once", async () => {
         const sku = await newProduct(5);
         const seen = (await alerts(sku)).length;
-        await stock().setThreshold({ sku, threshold: 10 });
-        await stock().setThreshold({ sku, threshold: 8 }); // still low: no new alert
-        await stock().setThreshold({ sku, threshold: 3 });
-        await stock().setThreshold({ sku, threshold: 4 }); // still fine: no new alert
+        await stock().setThreshold({ sku, threshold: 10 }, ACTOR);
+        await stock().setThreshold({ sku, threshold: 8 }, ACTOR); // still low: no new alert
+        await stock().setThreshold({ sku, threshold: 3 }, ACTOR);
+        await stock().setThreshold({ sku, threshold: 4 }, ACTOR); // still fine: no new alert
         expect((await alerts(sku)).slice(seen)).toEqual([
-          { kind: "LOW_STOCK", threshold: 10, before: 5, after: 5, movementId: null },
-          { kind: "BACK_IN_STOCK", threshold: 3, before: 5, after: 5, movementId: null },
+          { kind: "LOW_STOCK", threshold: 10, before: 5, after: 5, movementId: expect.any(Number) },
+          { kind: "BACK_IN_STOCK", threshold: 3, before: 5, after: 5, movementId: expect.any(Number) },
         ]);
 
         const empty = await newProduct(0);
-        await stock().setThreshold({ sku: empty, threshold: 5 }); // nothing there: neither low nor back
+        await stock().setThreshold({ sku: empty, threshold: 5 }, ACTOR); // nothing there: neither low nor back
         expect(await alerts(empty)).toEqual([]);
       });
     });

@@ -50,7 +50,7 @@ export class StockLevelResolver {
   @Authorized("ADMIN")
   @Mutation(() => StockLevelPayload)
   setLowStockThreshold(@Arg("input", () => SetLowStockThresholdInput) input: SetLowStockThresholdInput, @Ctx() ctx: Context) {
-    return payload(() => ctx.services.stock.setThreshold(input), noLevel);
+    return payload(() => ctx.services.stock.setThreshold(input, actorOf(ctx)), noLevel);
   }
 
   @Authorized("SERVICE")

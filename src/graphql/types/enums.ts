@@ -1,43 +1,30 @@
 import { registerEnumType } from "type-graphql";
+import {
+  ALERT_KINDS,
+  type AlertKind,
+  enumObject,
+  MOVEMENT_TYPES,
+  type MovementType as DomainMovementType,
+  RESERVATION_STATUSES,
+  type ReservationStatus as DomainReservationStatus,
+  type Role as DomainRole,
+  ROLES,
+  STOCK_ERROR_CODES,
+  type StockErrorCode as DomainStockErrorCode,
+} from "../../stock/enums.js";
 
-// Enum values are the database's strings, so rows pass through unchanged.
-export enum Role {
-  VIEWER = "VIEWER",
-  SERVICE = "SERVICE",
-  ADMIN = "ADMIN",
-}
-export enum ReservationStatus {
-  ACTIVE = "ACTIVE",
-  CONFIRMED = "CONFIRMED",
-  RELEASED = "RELEASED",
-  EXPIRED = "EXPIRED",
-}
-export enum MovementType {
-  RECEIVE = "RECEIVE",
-  ADJUST = "ADJUST",
-  RESERVE = "RESERVE",
-  RELEASE = "RELEASE",
-  EXPIRE = "EXPIRE",
-  CONFIRM = "CONFIRM",
-  DEDUCT = "DEDUCT",
-  RETURN = "RETURN",
-}
-export enum StockErrorCode {
-  INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK",
-  PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND",
-  WAREHOUSE_NOT_FOUND = "WAREHOUSE_NOT_FOUND",
-  RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND",
-  RESERVATION_EXPIRED = "RESERVATION_EXPIRED",
-  INVALID_STATE = "INVALID_STATE",
-  VERSION_CONFLICT = "VERSION_CONFLICT",
-  DUPLICATE = "DUPLICATE",
-  INVALID_QUANTITY = "INVALID_QUANTITY",
-}
-export enum StockAlertKind {
-  LOW_STOCK = "LOW_STOCK",
-  OUT_OF_STOCK = "OUT_OF_STOCK",
-  BACK_IN_STOCK = "BACK_IN_STOCK",
-}
+// The GraphQL enums are the domain's lists (stock/enums.ts); values are the
+// database's strings too, so rows pass through unchanged.
+export const Role = enumObject(ROLES);
+export type Role = DomainRole;
+export const ReservationStatus = enumObject(RESERVATION_STATUSES);
+export type ReservationStatus = DomainReservationStatus;
+export const MovementType = enumObject(MOVEMENT_TYPES);
+export type MovementType = DomainMovementType;
+export const StockErrorCode = enumObject(STOCK_ERROR_CODES);
+export type StockErrorCode = DomainStockErrorCode;
+export const StockAlertKind = enumObject(ALERT_KINDS);
+export type StockAlertKind = AlertKind;
 
 registerEnumType(Role, { name: "Role" });
 registerEnumType(ReservationStatus, { name: "ReservationStatus" });
@@ -52,7 +39,8 @@ registerEnumType(MovementType, {
     CONFIRM: { description: "Payment confirmed: reserved -= q and onHand -= q (支付扣减)." },
     DEDUCT: { description: "Direct sale without a reservation: onHand -= q, guarded by available (直接扣减)." },
     RETURN: { description: "Customer return: onHand += q (退货入库)." },
-  },
+    THRESHOLD: { description: "The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change." },
+  } satisfies Record<DomainMovementType, { description: string }>,
 });
 registerEnumType(StockErrorCode, { name: "StockErrorCode" });
 registerEnumType(StockAlertKind, {
@@ -61,5 +49,5 @@ registerEnumType(StockAlertKind, {
     LOW_STOCK: { description: "available fell to or below the threshold, still above zero" },
     OUT_OF_STOCK: { description: "available reached zero" },
     BACK_IN_STOCK: { description: "available rose above the threshold again" },
-  },
+  } satisfies Record<AlertKind, { description: string }>,
 });

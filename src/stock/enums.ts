@@ -1,0 +1,47 @@
+/**
+ * The domain's enumerations, each written once. The database enums
+ * (db/schema.ts), the GraphQL enums (graphql/types/enums.ts), the error
+ * classes and the dashboard's types are all derived from these lists.
+ * A value is only ever added at the end: the database enum grows by
+ * `ALTER TYPE … ADD VALUE`, and clients may switch on the names.
+ */
+
+export const MOVEMENT_TYPES = [
+  "RECEIVE",
+  "ADJUST",
+  "RESERVE",
+  "RELEASE",
+  "EXPIRE",
+  "CONFIRM",
+  "DEDUCT",
+  "RETURN",
+  "THRESHOLD",
+] as const;
+export type MovementType = (typeof MOVEMENT_TYPES)[number];
+
+export const RESERVATION_STATUSES = ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export const ALERT_KINDS = ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK"] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ROLES = ["VIEWER", "SERVICE", "ADMIN"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const STOCK_ERROR_CODES = [
+  "INSUFFICIENT_STOCK",
+  "PRODUCT_NOT_FOUND",
+  "WAREHOUSE_NOT_FOUND",
+  "RESERVATION_NOT_FOUND",
+  "RESERVATION_EXPIRED",
+  "INVALID_STATE",
+  "VERSION_CONFLICT",
+  "DUPLICATE",
+  "INVALID_QUANTITY",
+] as const;
+export type StockErrorCode = (typeof STOCK_ERROR_CODES)[number];
+
+/** `{ A: "A", B: "B" }` of a list: the object shape GraphQL enum registration and `switch`-style lookups want. */
+export function enumObject<const T extends readonly string[]>(values: T): { [K in T[number]]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T[number]]: K };
+}
