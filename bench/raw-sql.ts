@@ -1,6 +1,6 @@
 // The baseline: the service's transactions written directly against the
 // postgres driver (no HTTP, no GraphQL, no ORM), the same statements the
-// service's rules call for (DESIGN.md, Concurrency).
+// service's rules call for (docs/design.md, Concurrency).
 import postgres from "postgres";
 import { connectPostgres } from "../src/db/client.js";
 

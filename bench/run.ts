@@ -154,7 +154,7 @@ async function main(): Promise<void> {
 
   const targets = targetsOf(rows);
   console.log(`\n${markdownTable(rows)}\n`);
-  console.log(`invariants (DESIGN.md 1-5) after everything: ${JSON.stringify(invariants)}`);
+  console.log(`invariants (docs/design.md 1-5) after everything: ${JSON.stringify(invariants)}`);
   if (coalescerLine) console.log(`server's reserve coalescer over the whole run: ${coalescerLine}`);
   for (const t of targets) console.log(`target ${t.ok ? "met   " : "missed"}  ${t.name}: ${t.value === null ? "not run" : t.value.toFixed(2)}`);
   if (profile) printProfile(profile);

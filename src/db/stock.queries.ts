@@ -38,7 +38,7 @@ export interface LevelOutcome {
 const INT4_MAX = 2147483647;
 
 /**
- * The one guarded UPDATE of DESIGN.md, for any number of levels in one
+ * The one guarded UPDATE of docs/design.md, for any number of levels in one
  * statement. The levels are locked first, in ascending id order (so two such
  * statements never wait on each other in a cycle), then each is changed only
  * while its guards hold; Postgres re-checks them on the newest row version,

@@ -2,7 +2,7 @@ import type { Database } from "../db/client.js";
 import { ledgerRange } from "../db/read.queries.js";
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 
-/** A level as one ledger entry left it (thresholds are the current ones). */
+/** A level as one ledger entry left it (for rows older than their recorded threshold, the current threshold). */
 export interface LevelSnapshot {
   id: number;
   productId: number;
@@ -61,7 +61,7 @@ function snapshotOf(m: MovementRow, lowStockThreshold: number): LevelSnapshot {
     warehouseId: m.warehouseId,
     onHand: m.onHandAfter,
     reserved: m.reservedAfter,
-    lowStockThreshold,
+    lowStockThreshold: m.thresholdAfter ?? lowStockThreshold,
     version: m.version,
     updatedAt: m.createdAt,
   };

@@ -1,7 +1,7 @@
 import type { Access } from "./auth.js";
 
 /**
- * The role matrix of DESIGN.md, one line per operation: the least a caller
+ * The role matrix of docs/design.md, one line per operation: the least a caller
  * needs. The `@Authorized(...)` on each resolver enforces it; the auth-matrix
  * test runs every operation of the schema under every kind of caller against
  * this table, so an operation without a line here, or a decorator that

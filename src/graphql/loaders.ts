@@ -1,7 +1,11 @@
 import DataLoader from "dataloader";
-import type { LineRow } from "../db/reservation.queries.js";
-import type { LevelRow, MovementRow } from "../db/stock.queries.js";
-import type { ProductRow, WarehouseRow } from "../stock/catalog.js";
+import type {
+  MovementRecord as MovementRow,
+  ProductRecord as ProductRow,
+  ReservationLineRecord as LineRow,
+  StockLevelRecord as LevelRow,
+  WarehouseRecord as WarehouseRow,
+} from "../stock/types.js";
 import type { QueryService, Summary } from "../stock/query.service.js";
 
 function byId<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] {

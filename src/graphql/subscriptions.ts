@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import type { AlertRow } from "../db/stock.queries.js";
+import type { AlertRecord as AlertRow } from "../stock/types.js";
 import { type LedgerEvent, type LevelSnapshot } from "../events/ledger-events.js";
 import { SlowSubscriberError } from "../events/hub.js";
 import { mapStream } from "../events/streams.js";

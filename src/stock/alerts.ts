@@ -1,7 +1,7 @@
-export type AlertKind = "LOW_STOCK" | "OUT_OF_STOCK" | "BACK_IN_STOCK";
+import type { AlertKind } from "./enums.js";
 
 /**
- * Edge-triggered low-stock crossings of DESIGN.md, from (available before,
+ * Edge-triggered low-stock crossings of docs/design.md, from (available before,
  * available after, threshold before, threshold after). Returns null when no
  * line was crossed, so a run of changes below the threshold alerts once.
  */

@@ -1,6 +1,6 @@
 import { InputRejected } from "./stock.errors.js";
 
-/** The input limits of DESIGN.md, checked before anything touches the database. */
+/** The input limits of docs/design.md, checked before anything touches the database. */
 export const LIMITS = {
   quantityMax: 1_000_000,
   codePattern: /^[A-Za-z0-9._-]{1,64}$/,
@@ -86,8 +86,8 @@ export function ttlSeconds(t: unknown): number | undefined {
   return t;
 }
 
-export function first(n: unknown, fallback: number): number {
-  if (n === undefined || n === null) return fallback;
+/** A page size: the API layer always passes one (its defaults are in graphql/paging.ts). */
+export function first(n: unknown): number {
   if (!isInt(n) || n < 1 || n > LIMITS.firstMax) {
     throw new InputRejected(`first must be an integer from 1 to ${LIMITS.firstMax}`, "first");
   }

@@ -47,7 +47,7 @@ export class QueryService {
 
   productPage(first: number | null | undefined, afterId: number | null, filter?: ProductFilter) {
     if (filter?.search != null && filter.search.length > 200) throw new InputRejected("search must be at most 200 characters", "filter.search");
-    return productPage(this.db, limit.first(first, 20), afterId, filter);
+    return productPage(this.db, limit.first(first), afterId, filter);
   }
 
   warehouses() {
@@ -60,7 +60,7 @@ export class QueryService {
   }
 
   async lowStockLevels(warehouse: string | null | undefined, first: number | null | undefined, afterLevelId: number | null) {
-    const n = limit.first(first, 50);
+    const n = limit.first(first);
     const warehouseId = await this.warehouseId(warehouse);
     let after: { available: number; id: number } | null = null;
     if (afterLevelId !== null) {
@@ -75,7 +75,7 @@ export class QueryService {
   }
 
   reservationPage(status: ReservationRow["status"] | null | undefined, first: number | null | undefined, beforeId: number | null) {
-    return reservationPage(this.db, limit.first(first, 20), beforeId, status);
+    return reservationPage(this.db, limit.first(first), beforeId, status);
   }
 
   async movementPage(
@@ -84,7 +84,7 @@ export class QueryService {
     after: number | null,
     newestFirst: boolean,
   ) {
-    const n = limit.first(first, 50);
+    const n = limit.first(first);
     const f: MovementFilter = { type: filter.type ?? null };
     if (filter.sku != null) f.productId = await this.catalog.productId(limit.sku(filter.sku));
     if (filter.warehouse != null) f.warehouseId = (await this.warehouseId(filter.warehouse))!;
@@ -93,7 +93,7 @@ export class QueryService {
   }
 
   async alertPage(warehouse: string | null | undefined, first: number | null | undefined, beforeId: number | null) {
-    return alertPage(this.db, limit.first(first, 50), beforeId, await this.warehouseId(warehouse));
+    return alertPage(this.db, limit.first(first), beforeId, await this.warehouseId(warehouse));
   }
 
   // Batch look-ups for the per-request loaders: one statement per batch.

@@ -1,15 +1,6 @@
-export const stockErrorCodes = [
-  "INSUFFICIENT_STOCK",
-  "PRODUCT_NOT_FOUND",
-  "WAREHOUSE_NOT_FOUND",
-  "RESERVATION_NOT_FOUND",
-  "RESERVATION_EXPIRED",
-  "INVALID_STATE",
-  "VERSION_CONFLICT",
-  "DUPLICATE",
-  "INVALID_QUANTITY",
-] as const;
-export type StockErrorCode = (typeof stockErrorCodes)[number];
+import type { StockErrorCode } from "./enums.js";
+
+export type { StockErrorCode } from "./enums.js";
 
 export interface StockErrorDetails {
   sku?: string;
@@ -34,7 +25,7 @@ export class StockRefusal extends Error {
   }
 }
 
-/** The request itself is malformed (a limit of DESIGN.md): BAD_USER_INPUT, nothing is attempted. */
+/** The request itself is malformed (a limit of docs/design.md): BAD_USER_INPUT, nothing is attempted. */
 export class InputRejected extends Error {
   constructor(
     message: string,

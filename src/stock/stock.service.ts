@@ -193,7 +193,7 @@ export class StockService {
 
     const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", limit.LIMITS.int4Max);
     // The difference depends on the current count: read the version, write only
-    // while it holds, retry a bounded number of times (DESIGN.md). A version the
+    // while it holds, retry a bounded number of times (docs/design.md). A version the
     // caller gave is theirs to retry.
     for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
       const outcome = await this.uow.run(async (tx, commit): Promise<LevelResult | "retry"> => {

@@ -1,5 +1,5 @@
 // A corpus of hostile input against the live server: every argument of every
-// operation (generated from the schema) gets values outside DESIGN.md's limits;
+// operation (generated from the schema) gets values outside docs/design.md's limits;
 // then malformed HTTP requests and abusive WebSocket clients. Each must get a
 // clear error; afterwards the ledger and every level are exactly as before,
 // the invariants hold and /healthz answers.
@@ -21,7 +21,7 @@ const built = await createSchema({ publicRead: true });
 const schema: GraphQLSchema = buildSchema(graphqlOf(built).printSchema(built));
 const operations = rootOperations(schema);
 
-// ---------------------------------------------------------------- the limits of DESIGN.md, per argument
+// ---------------------------------------------------------------- the limits of docs/design.md, per argument
 
 type Valid = (v: unknown) => boolean;
 const int = (lo: number, hi: number): Valid => (v) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
@@ -72,7 +72,7 @@ function validity(op: RootOperation, leaf: Leaf): Valid {
     return (v) => typeof v === "string" && values.includes(v);
   }
   if (isScalarType(leaf.type) && leaf.type.name === "Boolean") return (v) => typeof v === "boolean";
-  throw new Error(`no limit known for ${op.name}(${leaf.path.join(".")}): add it to VALID (DESIGN.md, Bad input)`);
+  throw new Error(`no limit known for ${op.name}(${leaf.path.join(".")}): add it to VALID (docs/design.md, Bad input)`);
 }
 
 // ---------------------------------------------------------------- the corpus

@@ -1,4 +1,4 @@
-// Every limit of DESIGN.md's "Bad input" table, sent over HTTP: each request is
+// Every limit of docs/design.md's "Bad input" table, sent over HTTP: each request is
 // refused (BAD_USER_INPUT, a GraphQL validation error, or a StockError in the
 // payload) and leaves the ledger, the levels and every other table as they were.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

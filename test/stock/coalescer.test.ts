@@ -1,5 +1,5 @@
 // Coalesced reserves (src/stock/reserve-batch.ts) on a real PostgreSQL:
-// the right winners in arrival order, every invariant of DESIGN.md, and no
+// the right winners in arrival order, every invariant of docs/design.md, and no
 // request of a batch failed or left hanging by a neighbour.
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -141,7 +141,7 @@ describe.skipIf(!hasRealPostgres())("concurrency on PostgreSQL", () => {
 
   /**
    * Replays each level's ledger in version order and derives the crossings of
-   * DESIGN.md (thresholds must not change meanwhile); every one must be in
+   * docs/design.md (thresholds must not change meanwhile); every one must be in
    * stock_alerts exactly once, tied to its movement, and nothing else.
    */
   async function alertsNotMatchingLedger(skus: string[]) {

@@ -1,4 +1,4 @@
-// Every operation and every reservation transition of DESIGN.md, called on the
+// Every operation and every reservation transition of docs/design.md, called on the
 // services directly, on the embedded PGlite and on a real PostgreSQL. Each test
 // makes its own products and orders, so the order of tests does not matter.
 import { type SQL, sql } from "drizzle-orm";

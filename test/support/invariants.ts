@@ -1,4 +1,4 @@
-// The invariants of DESIGN.md, checked with SQL against whatever the tests did.
+// The invariants of docs/design.md, checked with SQL against whatever the tests did.
 import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.js";
 

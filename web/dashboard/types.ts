@@ -1,7 +1,7 @@
 // The shapes the dashboard reads from the API (see web/dashboard/operations.ts).
 
-export type MovementType = "RECEIVE" | "RESERVE" | "CONFIRM" | "RELEASE" | "EXPIRE" | "DEDUCT" | "RETURN" | "ADJUST";
-export type AlertKind = "LOW_STOCK" | "OUT_OF_STOCK" | "BACK_IN_STOCK";
+export type { AlertKind, MovementType } from "../../src/stock/enums.js";
+import type { AlertKind, MovementType } from "../../src/stock/enums.js";
 
 export interface LevelFields {
   id: string;

@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../context.js";
 import { actorOf } from "../context.js";
 import { connectionOf, decodeCursor, encodeCursor, MAX_SERIAL_ID, parseSequence } from "../cursors.js";
@@ -9,24 +9,10 @@ import { ProductPayload } from "../types/payloads.js";
 import { Product, ProductConnection } from "../types/product.type.js";
 import { StockLevel, StockSummary } from "../types/stock-level.type.js";
 import { StockMovementConnection } from "../types/stock-movement.type.js";
-import type { MovementRow } from "../../db/stock.queries.js";
+import type { MovementRecord } from "../../stock/types.js";
+import { MovementPageArgs, PageArgs } from "../paging.js";
 
-@ArgsType()
-export class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 20 })
-  first?: number;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-}
-
-@ArgsType()
-export class MovementPageArgs extends PageArgs {
-  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Newest first instead of sequence order." })
-  newestFirst?: boolean;
-}
-
-export const movementCursor = (m: MovementRow) => String(m.id);
+export const movementCursor = (m: MovementRecord) => String(m.id);
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -43,9 +29,8 @@ export class ProductResolver {
     @Arg("filter", () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
     @Ctx() ctx: Context,
   ) {
-    const n = first ?? 20;
-    const { rows, totalCount } = await ctx.services.queries.productPage(n, decodeCursor("product", after, MAX_SERIAL_ID), filter ?? undefined);
-    return { ...connectionOf(rows, n, (p) => encodeCursor("product", p.id)), totalCount };
+    const { rows, totalCount } = await ctx.services.queries.productPage(first, decodeCursor("product", after, MAX_SERIAL_ID), filter ?? undefined);
+    return { ...connectionOf(rows, first, (p) => encodeCursor("product", p.id)), totalCount };
   }
 
   @Authorized("ADMIN")
@@ -67,8 +52,7 @@ export class ProductResolver {
   @Authorized("VIEWER")
   @FieldResolver(() => StockMovementConnection)
   async movements(@Root() p: Product, @Args(() => MovementPageArgs) { first, after, newestFirst }: MovementPageArgs, @Ctx() ctx: Context) {
-    const n = first ?? 20;
-    const rows = await ctx.services.queries.movementPage({ sku: p.sku }, n, parseSequence(after) ?? null, newestFirst ?? false);
-    return connectionOf(rows, n, movementCursor);
+    const rows = await ctx.services.queries.movementPage({ sku: p.sku }, first, parseSequence(after) ?? null, newestFirst ?? false);
+    return connectionOf(rows, first, movementCursor);
   }
 }

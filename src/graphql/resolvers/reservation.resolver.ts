@@ -9,7 +9,7 @@ import { ExpireReservationsPayload, ReservationPayload } from "../types/payloads
 import { Product } from "../types/product.type.js";
 import { Reservation, ReservationConnection, ReservationLine } from "../types/reservation.type.js";
 import { Warehouse } from "../types/warehouse.type.js";
-import { PageArgs } from "./product.resolver.js";
+import { PageArgs } from "../paging.js";
 
 const noReservation = { reservation: null };
 
@@ -28,9 +28,8 @@ export class ReservationResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
-    const n = first ?? 20;
-    const rows = await ctx.services.queries.reservationPage(status, n, decodeCursor("reservation", after));
-    return connectionOf(rows, n, (r) => encodeCursor("reservation", r.id));
+    const rows = await ctx.services.queries.reservationPage(status, first, decodeCursor("reservation", after));
+    return connectionOf(rows, first, (r) => encodeCursor("reservation", r.id));
   }
 
   @Authorized("SERVICE")

@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root, Subsc
 import type { Context } from "../context.js";
 import { connectionOf, decodeCursor, encodeCursor, parseSequence } from "../cursors.js";
 import { StockAlert, StockAlertConnection, StockChange } from "../types/stock-event.type.js";
-import { PageArgs } from "./product.resolver.js";
+import { PageArgs } from "../paging.js";
 import { type AlertResult, alertOf, type StockChangeResult, watch } from "../subscriptions.js";
 import { StockLevel } from "../types/stock-level.type.js";
 
@@ -39,9 +39,8 @@ export class StockEventResolver {
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
-    const n = first ?? 20;
-    const rows = await ctx.services.queries.alertPage(warehouse, n, decodeCursor("alert", after));
-    return connectionOf(rows.map((a) => alertOf(a)), n, (a) => encodeCursor("alert", a.id));
+    const rows = await ctx.services.queries.alertPage(warehouse, first, decodeCursor("alert", after));
+    return connectionOf(rows.map((a) => alertOf(a)), first, (a) => encodeCursor("alert", a.id));
   }
 }
 

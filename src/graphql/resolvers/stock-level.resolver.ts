@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import { actorOf } from "../context.js";
 import { parseId } from "../cursors.js";
 import { payload } from "../errors.js";
+import { PAGE_SIZE } from "../paging.js";
 import { StockLineInput } from "../inputs/stock-line.input.js";
 import { AdjustStockInput, DeductStockInput, ReceiveStockInput, ReturnStockInput, SetLowStockThresholdInput } from "../inputs/stock.inputs.js";
 import { DeductStockPayload, StockLevelPayload } from "../types/payloads.js";
@@ -28,7 +29,7 @@ export class StockLevelResolver {
   })
   lowStockLevels(
     @Arg("warehouse", () => String, { nullable: true }) warehouse: string | null,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg("first", () => Int, { nullable: true, defaultValue: PAGE_SIZE.ledger }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ) {

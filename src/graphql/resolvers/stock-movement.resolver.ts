@@ -3,7 +3,8 @@ import type { Context } from "../context.js";
 import { connectionOf, parseSequence } from "../cursors.js";
 import { MovementType } from "../types/enums.js";
 import { StockMovement, StockMovementConnection } from "../types/stock-movement.type.js";
-import { MovementPageArgs, movementCursor } from "./product.resolver.js";
+import { LedgerPageArgs } from "../paging.js";
+import { movementCursor } from "./product.resolver.js";
 
 @Resolver(() => StockMovement)
 export class StockMovementResolver {
@@ -17,12 +18,11 @@ export class StockMovementResolver {
     @Arg("warehouse", () => String, { nullable: true }) warehouse: string | null,
     @Arg("type", () => MovementType, { nullable: true }) type: MovementType | null,
     @Arg("orderId", () => String, { nullable: true }) orderId: string | null,
-    @Args(() => MovementPageArgs) { first, after, newestFirst }: MovementPageArgs,
+    @Args(() => LedgerPageArgs) { first, after, newestFirst }: LedgerPageArgs,
     @Ctx() ctx: Context,
   ) {
-    const n = first ?? 50;
-    const rows = await ctx.services.queries.movementPage({ sku, warehouse, type, orderId }, n, parseSequence(after) ?? null, newestFirst ?? false);
-    return connectionOf(rows, n, movementCursor);
+    const rows = await ctx.services.queries.movementPage({ sku, warehouse, type, orderId }, first, parseSequence(after) ?? null, newestFirst ?? false);
+    return connectionOf(rows, first, movementCursor);
   }
 
   @FieldResolver(() => String, { description: "Global commit order; strictly increasing, usable as a cursor." })
