@@ -26,7 +26,7 @@ export class RawSql {
       return await this.sql.begin(async (tx) => {
         const [claim] = await tx<{ id: string }[]>`
           insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
-          on conflict (order_id) do nothing returning id`;
+          on conflict (channel, order_id) do nothing returning id`;
         if (!claim) return "DUPLICATE";
         const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
           update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()

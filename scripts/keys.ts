@@ -1,5 +1,5 @@
 // API keys from the command line, without the server:
-//   npm run keys -- create --name shop --role SERVICE
+//   npm run keys -- create --name shop --role SERVICE [--channel tmall]
 //   npm run keys -- list
 //   npm run keys -- revoke --name shop
 import { parseArgs } from "node:util";
@@ -13,7 +13,7 @@ import type { Role } from "../src/stock/types.js";
 
 const USAGE = `usage: npm run keys -- <command>
 
-  create --name <name> --role VIEWER|SERVICE|ADMIN
+  create --name <name> --role VIEWER|SERVICE|ADMIN [--channel <channel>]
       Makes a key and prints it once; only its hash is stored. The name is the
       actor of every change made with the key.
   list
@@ -29,8 +29,8 @@ class UsageError extends Error {}
 
 function table(rows: ApiKeyRow[]): string {
   const lines = [
-    ["NAME", "ROLE", "PREFIX", "CREATED", "REVOKED"],
-    ...rows.map((r) => [r.name, r.role, `${r.prefix}…`, r.createdAt.toISOString(), r.revokedAt ? r.revokedAt.toISOString() : "-"]),
+    ["NAME", "ROLE", "CHANNEL", "PREFIX", "CREATED", "REVOKED"],
+    ...rows.map((r) => [r.name, r.role, r.channel, `${r.prefix}…`, r.createdAt.toISOString(), r.revokedAt ? r.revokedAt.toISOString() : "-"]),
   ];
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, role: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { name: { type: "string" }, role: { type: "string" }, channel: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   const [command, positionalName] = positionals;
   if (values.help || !command) {
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     await runMigrations(database, config.databaseUrl);
     const keys = new ApiKeyService(database);
     if (command === "create") {
-      const { key, record } = await keys.create(name!, values.role!.toUpperCase() as Role);
+      const { key, record } = await keys.create(name!, values.role!.toUpperCase() as Role, values.channel);
       process.stdout.write(`Created the ${record.role} key "${record.name}". It is shown this once; only its hash is kept:\n\n    ${key}\n\n`);
       process.stdout.write(`Call with:  Authorization: Bearer ${record.prefix}…\n`);
     } else if (command === "list") {

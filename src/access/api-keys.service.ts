@@ -32,12 +32,14 @@ export class ApiKeyService {
 
   constructor(private readonly database: Database) {}
 
-  async create(name: string, role: Role): Promise<{ key: string; record: ApiKeyRow }> {
+  /** A new key in a sales channel (default: the default channel, all a single shop needs). */
+  async create(name: string, role: Role, channel?: string | null): Promise<{ key: string; record: ApiKeyRow }> {
     const n = limit.warehouseCode(name, "name");
     if (!ROLES.includes(role)) throw new InputRejected(`role must be one of ${ROLES.join(", ")}`, "role");
+    const ch = limit.channel(channel);
     const key = newKey();
     try {
-      const record = await insertApiKey(this.database.db, { name: n, role, keyHash: hashKey(key), prefix: key.slice(0, 10) });
+      const record = await insertApiKey(this.database.db, { name: n, role, channel: ch, keyHash: hashKey(key), prefix: key.slice(0, 10) });
       if (!record) throw new StockRefusal("DUPLICATE", `an API key named "${n}" already exists`);
       return { key, record };
     } catch (err) {
@@ -75,7 +77,7 @@ export class ApiKeyService {
       // difference depends on how much of a guess was right.
       const match = row !== null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(keyHash));
       hit = {
-        actor: match ? { name: row.name, role: row.role } : null,
+        actor: match ? { name: row.name, role: row.role, channel: row.channel } : null,
         revoked: match && row.revokedAt !== null,
         until: now + CACHE_MS,
       };

@@ -4,7 +4,7 @@ import { apiKeys } from "./schema.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-export async function insertApiKey(ex: Executor, row: { name: string; role: ApiKeyRow["role"]; keyHash: string; prefix: string }) {
+export async function insertApiKey(ex: Executor, row: { name: string; role: ApiKeyRow["role"]; channel?: string; keyHash: string; prefix: string }) {
   const rows = await ex.insert(apiKeys).values(row).onConflictDoNothing({ target: apiKeys.name }).returning();
   return rows[0] ?? null;
 }

@@ -6,6 +6,14 @@ import { deductions, products, reservationLines, reservations, stockLevels, ware
 export type ReservationRow = typeof reservations.$inferSelect;
 export type ReservationStatus = ReservationRow["status"];
 
+/** An order as its channel knows it: orderIds are unique within a channel only. */
+export interface OrderKey {
+  channel: string;
+  orderId: string;
+}
+
+const isOrder = (o: OrderKey) => and(eq(reservations.channel, o.channel), eq(reservations.orderId, o.orderId));
+
 export interface LineRow {
   reservationId: number;
   levelId: number;
@@ -21,11 +29,11 @@ export interface LineRow {
  * taken, returns null. A concurrent claim of the same orderId waits here on
  * the unique key until the first one commits or rolls back.
  */
-export async function claimReservation(ex: Executor, orderId: string, ttlSeconds: number, actor: string): Promise<ReservationRow | null> {
+export async function claimReservation(ex: Executor, order: OrderKey, ttlSeconds: number, actor: string): Promise<ReservationRow | null> {
   const rows = await ex
     .insert(reservations)
-    .values({ orderId, actor, expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'` })
-    .onConflictDoNothing({ target: reservations.orderId })
+    .values({ channel: order.channel, orderId: order.orderId, actor, expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'` })
+    .onConflictDoNothing({ target: [reservations.channel, reservations.orderId] })
     .returning();
   return rows[0] ?? null;
 }
@@ -38,16 +46,16 @@ export async function claimReservation(ex: Executor, orderId: string, ttlSeconds
 export async function claimReservations(
   ex: Executor,
   claims: { orderId: string; ttlSeconds: number }[],
-  actor: string,
+  actor: { name: string; channel: string },
 ): Promise<ReservationRow[]> {
   if (claims.length === 0) return [];
   const result = await ex.execute(sql`
-    insert into reservations (order_id, actor, expires_at)
-    select order_id, ${actor}, now() + ttl * interval '1 second'
+    insert into reservations (channel, order_id, actor, expires_at)
+    select ${actor.channel}, order_id, ${actor.name}, now() + ttl * interval '1 second'
       from unnest(${sql.param(claims.map((c) => c.orderId))}::text[], ${sql.param(claims.map((c) => c.ttlSeconds))}::int[])
            with ordinality as u(order_id, ttl, n)
      order by n
-    on conflict (order_id) do nothing
+    on conflict (channel, order_id) do nothing
     returning ${fieldsOf(reservations)}`);
   return mapRows<ReservationRow>(reservations, rowsOf(result));
 }
@@ -57,8 +65,8 @@ export async function deleteReservations(ex: Executor, ids: number[]): Promise<v
   if (ids.length > 0) await ex.delete(reservations).where(anyOf(reservations.id, ids));
 }
 
-export async function reservationByOrder(ex: Executor, orderId: string): Promise<ReservationRow | null> {
-  const rows = await ex.select().from(reservations).where(eq(reservations.orderId, orderId));
+export async function reservationByOrder(ex: Executor, order: OrderKey): Promise<ReservationRow | null> {
+  const rows = await ex.select().from(reservations).where(isOrder(order));
   return rows[0] ?? null;
 }
 
@@ -101,11 +109,11 @@ export async function linesOf(ex: Executor, reservationIds: readonly number[]): 
  */
 export async function transition(
   ex: Executor,
-  orderId: string,
+  order: OrderKey,
   to: Exclude<ReservationStatus, "ACTIVE">,
   unexpiredOnly: boolean,
 ): Promise<ReservationRow | null> {
-  const guards = [eq(reservations.orderId, orderId), eq(reservations.status, "ACTIVE")];
+  const guards = [isOrder(order)!, eq(reservations.status, "ACTIVE")];
   if (unexpiredOnly) guards.push(sql`${reservations.expiresAt} > now()`);
   const rows = await ex
     .update(reservations)
@@ -116,11 +124,11 @@ export async function transition(
 }
 
 /** Gives an ACTIVE, unexpired reservation a new deadline `ttlSeconds` from now. */
-export async function extendReservation(ex: Executor, orderId: string, ttlSeconds: number): Promise<ReservationRow | null> {
+export async function extendReservation(ex: Executor, order: OrderKey, ttlSeconds: number): Promise<ReservationRow | null> {
   const rows = await ex
     .update(reservations)
     .set({ expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'`, updatedAt: sql`now()` })
-    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "ACTIVE"), sql`${reservations.expiresAt} > now()`))
+    .where(and(isOrder(order), eq(reservations.status, "ACTIVE"), sql`${reservations.expiresAt} > now()`))
     .returning();
   return rows[0] ?? null;
 }
@@ -145,8 +153,8 @@ export async function expireDue(ex: Executor, limit: number): Promise<Reservatio
     .returning();
 }
 
-/** Claims an orderId for a direct sale; false if it was already deducted. */
-export async function claimDeduction(ex: Executor, orderId: string): Promise<boolean> {
-  const rows = await ex.insert(deductions).values({ orderId }).onConflictDoNothing().returning({ orderId: deductions.orderId });
+/** Claims an orderId for a direct sale; false if it was already deducted (in that channel). */
+export async function claimDeduction(ex: Executor, order: OrderKey): Promise<boolean> {
+  const rows = await ex.insert(deductions).values(order).onConflictDoNothing().returning({ orderId: deductions.orderId });
   return rows.length > 0;
 }

@@ -8,6 +8,7 @@ import {
   pgEnum,
   pgSequence,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -23,6 +24,8 @@ import { ALERT_KINDS, MOVEMENT_TYPES, RESERVATION_STATUSES, ROLES } from "../sto
 export const ledgerSeq = pgSequence("ledger_seq", { startWith: 1, increment: 1, cache: 1 });
 const ledgerId = () => bigint({ mode: "number" }).primaryKey().default(sql`nextval('ledger_seq')`);
 
+/** A sales channel (多渠道): orderIds are unique within one; keys belong to one. */
+const channel = () => text().notNull().default("default");
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
@@ -73,7 +76,8 @@ export const reservations = pgTable(
   "reservations",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    orderId: text("order_id").notNull().unique(),
+    channel: channel(),
+    orderId: text("order_id").notNull(),
     status: reservationStatus().notNull().default("ACTIVE"),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
     actor: text().notNull(),
@@ -81,6 +85,7 @@ export const reservations = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    uniqueIndex("reservations_channel_order_key").on(t.channel, t.orderId),
     index("reservations_active_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'ACTIVE'`),
     index("reservations_status_id_idx").on(t.status, t.id),
   ],
@@ -105,11 +110,16 @@ export const reservationLines = pgTable(
   ],
 );
 
-/** Claims an orderId for a direct sale so that a repeated deductStock does not deduct twice. */
-export const deductions = pgTable("deductions", {
-  orderId: text("order_id").primaryKey(),
-  createdAt: createdAt(),
-});
+/** Claims an orderId (in its channel) for a direct sale so that a repeated deductStock does not deduct twice. */
+export const deductions = pgTable(
+  "deductions",
+  {
+    channel: channel(),
+    orderId: text("order_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.orderId] })],
+);
 
 /** The audit ledger. Append-only: a trigger refuses UPDATE and DELETE. */
 export const stockMovements = pgTable(
@@ -133,6 +143,8 @@ export const stockMovements = pgTable(
     version: integer().notNull(),
     /** The level's low-stock threshold after this change (null on rows written before it was recorded). */
     thresholdAfter: integer("threshold_after"),
+    /** The sales channel of the order (or of the caller, for changes without one). */
+    channel: channel(),
     orderId: text("order_id"),
     reason: text(),
     actor: text().notNull(),
@@ -142,7 +154,7 @@ export const stockMovements = pgTable(
     uniqueIndex("stock_movements_level_version_key").on(t.levelId, t.version),
     index("stock_movements_product_idx").on(t.productId, t.id),
     index("stock_movements_warehouse_idx").on(t.warehouseId, t.id),
-    index("stock_movements_order_idx").on(t.orderId),
+    index("stock_movements_order_idx").on(t.orderId, t.channel),
     index("stock_movements_type_idx").on(t.type, t.id),
   ],
 );
@@ -168,16 +180,22 @@ export const stockAlerts = pgTable(
   (t) => [index("stock_alerts_warehouse_idx").on(t.warehouseId, t.id)],
 );
 
-export const apiKeys = pgTable("api_keys", {
-  id: serial().primaryKey(),
-  name: text().notNull().unique(),
-  role: role().notNull(),
-  /** SHA-256 of the key: keys are high-entropy, so a fast hash is enough and lookups stay O(1). */
-  keyHash: text("key_hash").notNull().unique(),
-  prefix: text().notNull(),
-  createdAt: createdAt(),
-  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
-});
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: serial().primaryKey(),
+    name: text().notNull().unique(),
+    role: role().notNull(),
+    channel: channel(),
+    /** SHA-256 of the key: keys are high-entropy, so a fast hash is enough and lookups stay O(1). */
+    keyHash: text("key_hash").notNull().unique(),
+    prefix: text().notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  // "Shop" and "shop" would be one actor to a reader of the ledger.
+  (t) => [uniqueIndex("api_keys_name_lower_key").on(sql`lower(${t.name})`)],
+);
 
 /** One row: how far the relay has published the ledger. */
 export const relayState = pgTable("relay_state", {

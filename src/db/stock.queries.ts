@@ -121,16 +121,16 @@ export async function insertMovements(ex: Executor, rows: NewMovement[]): Promis
   const col = <T>(pick: (r: NewMovement) => T) => sql.param(rows.map(pick));
   const result = await ex.execute(sql`
     insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                 on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor)
+                                 on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor)
     select level_id, product_id, warehouse_id, type::movement_type, on_hand_delta, reserved_delta,
-           on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor
+           on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor
       from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.warehouseId)}::int[],
                   ${col((r) => r.type)}::text[], ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[],
                   ${col((r) => r.onHandAfter)}::int[], ${col((r) => r.reservedAfter)}::int[], ${col((r) => r.version)}::int[],
-                  ${col((r) => r.thresholdAfter ?? null)}::int[],
+                  ${col((r) => r.thresholdAfter ?? null)}::int[], ${col((r) => r.channel ?? "default")}::text[],
                   ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[])
            with ordinality as u(level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                on_hand_after, reserved_after, version, threshold_after, order_id, reason, actor, n)
+                                on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor, n)
      order by n
     returning ${fieldsOf(stockMovements)}`);
   return mapRows<MovementRow>(stockMovements, rowsOf(result));
@@ -160,23 +160,27 @@ export async function insertAlerts(ex: Executor, rows: NewAlertOf[]): Promise<Al
   return mapRows<AlertRow>(stockAlerts, rowsOf(result));
 }
 
-export async function movementsByOrder(ex: Executor, orderId: string, type: MovementRow["type"]): Promise<MovementRow[]> {
+export async function movementsByOrder(ex: Executor, order: { channel: string; orderId: string }, type: MovementRow["type"]): Promise<MovementRow[]> {
   return ex
     .select()
     .from(stockMovements)
-    .where(and(eq(stockMovements.orderId, orderId), eq(stockMovements.type, type)))
+    .where(and(eq(stockMovements.orderId, order.orderId), eq(stockMovements.channel, order.channel), eq(stockMovements.type, type)))
     .orderBy(asc(stockMovements.id));
 }
 
 /** Units of a level sold to an order (confirmed or deducted) minus those already returned. */
-export async function returnableForOrder(ex: Executor, orderId: string, levelId: number): Promise<{ sold: number; returnable: number }> {
+export async function returnableForOrder(
+  ex: Executor,
+  order: { channel: string; orderId: string },
+  levelId: number,
+): Promise<{ sold: number; returnable: number }> {
   const rows = await ex
     .select({
       sold: sql<string>`coalesce(sum(-${stockMovements.onHandDelta}) filter (where ${stockMovements.type} in ('CONFIRM','DEDUCT')), 0)`,
       returned: sql<string>`coalesce(sum(${stockMovements.onHandDelta}) filter (where ${stockMovements.type} = 'RETURN'), 0)`,
     })
     .from(stockMovements)
-    .where(and(eq(stockMovements.orderId, orderId), eq(stockMovements.levelId, levelId)));
+    .where(and(eq(stockMovements.orderId, order.orderId), eq(stockMovements.channel, order.channel), eq(stockMovements.levelId, levelId)));
   const sold = Number(rows[0]?.sold ?? 0);
   return { sold, returnable: sold - Number(rows[0]?.returned ?? 0) };
 }

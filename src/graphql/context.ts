@@ -4,7 +4,7 @@ import type { Catalog } from "../stock/catalog.js";
 import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
-import type { Actor } from "../stock/types.js";
+import { type Actor, DEFAULT_CHANNEL } from "../stock/types.js";
 import type { Loaders } from "./loaders.js";
 
 export interface Services {
@@ -27,7 +27,7 @@ export interface Context {
 }
 
 /** Who the ledger names when nobody signed in (only where anonymous writes are allowed). */
-export const ANONYMOUS: Actor = { name: "anonymous", role: "VIEWER" };
+export const ANONYMOUS: Actor = { name: "anonymous", role: "VIEWER", channel: DEFAULT_CHANNEL };
 
 export function actorOf(ctx: Context): Actor {
   return ctx.principal ?? ANONYMOUS;

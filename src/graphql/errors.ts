@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from "graphql";
-import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
+import { InputRejected, NotPermitted, StockRefusal } from "../stock/stock.errors.js";
 import type { StockError } from "./types/common.types.js";
 import type { StockErrorCode } from "./types/enums.js";
 
@@ -27,12 +27,13 @@ export async function payload<T extends object, E extends object>(work: () => Pr
  * carries its StockErrorCode.
  */
 export function isDomainError(err: unknown): boolean {
-  return err instanceof InputRejected || err instanceof StockRefusal;
+  return err instanceof InputRejected || err instanceof StockRefusal || err instanceof NotPermitted;
 }
 
 function asDomainError(err: unknown): { message: string; extensions: Record<string, unknown> } | null {
   if (err instanceof InputRejected) return { message: err.message, extensions: { code: "BAD_USER_INPUT", field: err.field } };
   if (err instanceof StockRefusal) return { message: err.message, extensions: { code: err.code, ...err.details } };
+  if (err instanceof NotPermitted) return { message: err.message, extensions: { code: "FORBIDDEN" } };
   return null;
 }
 

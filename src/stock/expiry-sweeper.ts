@@ -1,7 +1,8 @@
 import type { ReservationService } from "./reservation.service.js";
-import type { Actor } from "./types.js";
+import { type Actor, DEFAULT_CHANNEL } from "./types.js";
 
-export const SYSTEM: Actor = { name: "system", role: "ADMIN" };
+/** The server itself (expiry); its movements name the channel of the order they belong to. */
+export const SYSTEM: Actor = { name: "system", role: "ADMIN", channel: DEFAULT_CHANNEL };
 
 /**
  * Expires overdue reservations every `intervalMs`. Safe on any number of

@@ -343,6 +343,7 @@ function movementRow({ change: c, after }: AppliedChange, actor: Actor): NewMove
     reservedAfter: after.reserved,
     version: after.version,
     thresholdAfter: after.lowStockThreshold,
+    channel: c.channel ?? actor.channel,
     orderId: c.orderId ?? null,
     reason: c.reason ?? null,
     actor: actor.name,
@@ -354,7 +355,9 @@ function alertOf({ change: c, after, thresholdBefore }: AppliedChange): NewAlert
   const availableAfter = after.onHand - after.reserved;
   const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
   const kind = crossing(availableBefore, availableAfter, thresholdBefore, after.lowStockThreshold);
-  if (!kind) return null;
+  // A level's first stock (a new product's initial stock, a first receipt in a
+  // warehouse) is not "back" in stock: it was never in stock before.
+  if (!kind || (kind === "BACK_IN_STOCK" && after.version === 1)) return null;
   return {
     levelId: c.levelId,
     warehouseId: c.warehouseId,

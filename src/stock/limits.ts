@@ -1,4 +1,5 @@
 import { InputRejected } from "./stock.errors.js";
+import { DEFAULT_CHANNEL } from "./types.js";
 
 /** The input limits of docs/design.md, checked before anything touches the database. */
 export const LIMITS = {
@@ -47,14 +48,19 @@ export function sku(s: unknown, field = "sku"): string {
 
 export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
 
+/** A sales channel's name (the codes' alphabet); none given: the default channel. */
+export const channel = (s: unknown, field = "channel") => (s == null ? DEFAULT_CHANNEL : sku(s, field));
+
 /** A warehouse code, or undefined when none is given (the service chooses). */
 export const optionalWarehouse = (s: unknown, field = "warehouse") => (s == null ? undefined : warehouseCode(s, field));
 
 /** An expectedVersion, or undefined when none is given. */
 export const optionalVersion = (n: unknown, field = "expectedVersion") => (n == null ? undefined : nonNegative(n, field, LIMITS.int4Max));
 
-// Printable: no control characters (C0, DEL, C1) and no lone surrogates.
-const printable = /^[^\p{Cc}\p{Cs}]+$/u;
+// Printable: no control characters (C0, DEL, C1), no format characters
+// (zero-width spaces, bidirectional overrides such as U+202E, which make one
+// id or name look like another) and no lone surrogates.
+const printable = /^[^\p{Cc}\p{Cf}\p{Cs}]+$/u;
 
 export function orderId(s: unknown, field = "orderId"): string {
   if (typeof s !== "string" || s.length < 1 || s.length > LIMITS.orderIdMax || !printable.test(s)) {
@@ -68,8 +74,8 @@ function text(s: unknown, field: string, max: number, required: boolean): string
     if (required) throw new InputRejected(`${field} is required`, field);
     return undefined;
   }
-  if (typeof s !== "string" || s.length > max || (required && s.trim() === "") || /[\p{Cc}\p{Cs}]/u.test(s.replace(/[\n\t]/g, ""))) {
-    throw new InputRejected(`${field} must be ${required ? "1" : "0"}-${max} characters without control characters`, field);
+  if (typeof s !== "string" || s.length > max || (required && s.trim() === "") || /[\p{Cc}\p{Cf}\p{Cs}]/u.test(s.replace(/[\n\t]/g, ""))) {
+    throw new InputRejected(`${field} must be ${required ? "1" : "0"}-${max} characters without control or invisible format characters`, field);
   }
   return s;
 }

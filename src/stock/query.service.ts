@@ -70,8 +70,9 @@ export class QueryService {
     return lowStockPage(this.db, n, warehouseId, after);
   }
 
-  reservation(orderId: string) {
-    return reservationByOrder(this.db, limit.orderId(orderId));
+  /** An order's reservation in a channel (the caller's, unless one is named). */
+  reservation(orderId: string, channel: string) {
+    return reservationByOrder(this.db, { channel: limit.channel(channel), orderId: limit.orderId(orderId) });
   }
 
   reservationPage(status: ReservationRow["status"] | null | undefined, first: number | null | undefined, beforeId: number | null) {
@@ -112,14 +113,18 @@ export class QueryService {
 
 }
 
+/** The largest total a summary reports: GraphQL's Int is 32 bits, and a total past it would fail the whole answer. */
+export const TOTAL_MAX = 2 ** 31 - 1;
+
+/** Totals over levels, each at most TOTAL_MAX (a level holds at most that, but several together may hold more). */
 export function summarize(levels: readonly LevelRow[]): Summary {
   const onHand = levels.reduce((s, l) => s + l.onHand, 0);
   const reserved = levels.reduce((s, l) => s + l.reserved, 0);
   const available = onHand - reserved;
   return {
-    onHand,
-    reserved,
-    available,
+    onHand: Math.min(onHand, TOTAL_MAX),
+    reserved: Math.min(reserved, TOTAL_MAX),
+    available: Math.min(available, TOTAL_MAX),
     lowStock: levels.some((l) => l.onHand - l.reserved <= l.lowStockThreshold),
     outOfStock: available === 0,
   };

@@ -1,4 +1,13 @@
-import { expireDue, extendReservation, type LineRow, linesOf, reservationByOrder, type ReservationRow, transition } from "../db/reservation.queries.js";
+import {
+  expireDue,
+  extendReservation,
+  type LineRow,
+  linesOf,
+  type OrderKey,
+  reservationByOrder,
+  type ReservationRow,
+  transition,
+} from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
 import type { Catalog } from "./catalog.js";
 import type { Ledger } from "./ledger.js";
@@ -39,13 +48,13 @@ export class ReservationService {
   ) {}
 
   /** Validates and resolves a reserve request (no writes). */
-  async resolve(input: ReserveInput): Promise<ResolvedReserve> {
+  async resolve(input: ReserveInput, actor: Actor): Promise<ResolvedReserve> {
     const orderId = limit.orderId(input.orderId);
     const lines = limit.lines(input.items);
     const ttlSeconds = limit.ttlSeconds(input.ttlSeconds) ?? this.defaultTtlSeconds;
     const places = await this.catalog.places(lines);
     const resolved = await Promise.all(places.map(async (p) => ({ ...p, levelId: await this.catalog.existingLevelId(p) })));
-    return { orderId, ttlSeconds, lines: resolved };
+    return { channel: actor.channel, orderId, ttlSeconds, lines: resolved };
   }
 
   /**
@@ -54,7 +63,7 @@ export class ReservationService {
    * touching a level itself.
    */
   async reserve(input: ReserveInput, actor: Actor): Promise<ReservationRow> {
-    const req = await this.resolve(input);
+    const req = await this.resolve(input, actor);
     return this.reserveResolved(req, actor);
   }
 
@@ -74,21 +83,23 @@ export class ReservationService {
   }
 
   private async finish(input: OrderRef, to: "CONFIRMED" | "RELEASED", actor: Actor): Promise<ReservationRow> {
-    const orderId = limit.orderId(input.orderId);
+    const order = { channel: actor.channel, orderId: limit.orderId(input.orderId) };
+    const orderId = order.orderId;
     const reason = limit.reason(input.reason);
     return this.uow.run(async (tx, commit) => {
       // A hold whose time is up can no longer be paid for, even before the sweeper gets to it.
-      const row = await transition(tx, orderId, to, to === "CONFIRMED");
-      if (!row) return this.explainFinish(tx, orderId, to);
+      const row = await transition(tx, order, to, to === "CONFIRMED");
+      if (!row) return this.explainFinish(tx, order, to);
       const lines = await linesOf(tx, [row.id]);
       const type = to === "CONFIRMED" ? "CONFIRM" : "RELEASE";
-      await this.ledger.apply(tx, lines.map((l) => finishChange(l, type, orderId, reason)), { actor, commit });
+      await this.ledger.apply(tx, lines.map((l) => finishChange(l, type, row, reason)), { actor, commit });
       return row;
     });
   }
 
-  private async explainFinish(tx: Tx, orderId: string, to: "CONFIRMED" | "RELEASED"): Promise<ReservationRow> {
-    const row = await reservationByOrder(tx, orderId);
+  private async explainFinish(tx: Tx, order: OrderKey, to: "CONFIRMED" | "RELEASED"): Promise<ReservationRow> {
+    const orderId = order.orderId;
+    const row = await reservationByOrder(tx, order);
     if (!row) throw refuse.reservationNotFound(orderId);
     if (row.status === to) return row;
     if (to === "CONFIRMED" && (row.status === "EXPIRED" || row.status === "ACTIVE")) {
@@ -98,14 +109,15 @@ export class ReservationService {
   }
 
   /** Gives an ACTIVE reservation a new deadline, e.g. while a payment is still running. */
-  async extend(input: { orderId: string; ttlSeconds: number }): Promise<ReservationRow> {
+  async extend(input: { orderId: string; ttlSeconds: number }, actor: Actor): Promise<ReservationRow> {
     const orderId = limit.orderId(input.orderId);
+    const order = { channel: actor.channel, orderId };
     const ttl = limit.ttlSeconds(input.ttlSeconds)!;
     return this.uow.run(
       async (tx) => {
-        const row = await extendReservation(tx, orderId, ttl);
+        const row = await extendReservation(tx, order, ttl);
         if (row) return row;
-        const now = await reservationByOrder(tx, orderId);
+        const now = await reservationByOrder(tx, order);
         if (!now) throw refuse.reservationNotFound(orderId);
         if (now.status === "ACTIVE" || now.status === "EXPIRED") {
           throw new StockRefusal("RESERVATION_EXPIRED", `the reservation of order "${orderId}" has expired`);
@@ -128,7 +140,7 @@ export class ReservationService {
         const due = await expireDue(tx, EXPIRY_BATCH);
         if (due.length === 0) return 0;
         const lines = await linesOf(tx, due.map((r) => r.id));
-        const orderOf = new Map(due.map((r) => [r.id, r.orderId]));
+        const orderOf = new Map(due.map((r) => [r.id, r]));
         const changes = lines.map((l) => finishChange(l, "EXPIRE", orderOf.get(l.reservationId)!, "reservation expired unpaid"));
         await this.ledger.apply(tx, changes, { actor, commit });
         return due.length;
@@ -143,7 +155,8 @@ export class ReservationService {
   }
 }
 
-function finishChange(l: LineRow, type: Extract<MovementType, "CONFIRM" | "RELEASE" | "EXPIRE">, orderId: string, reason?: string | null): Change {
+/** Ending a line's hold; the movement belongs to the reservation's order and channel. */
+function finishChange(l: LineRow, type: Extract<MovementType, "CONFIRM" | "RELEASE" | "EXPIRE">, order: OrderKey, reason?: string | null): Change {
   return {
     productId: l.productId,
     sku: l.sku,
@@ -154,7 +167,8 @@ function finishChange(l: LineRow, type: Extract<MovementType, "CONFIRM" | "RELEA
     onHandDelta: type === "CONFIRM" ? -l.quantity : 0,
     reservedDelta: -l.quantity,
     requested: l.quantity,
-    orderId,
+    orderId: order.orderId,
+    channel: order.channel,
     reason: reason ?? null,
   };
 }

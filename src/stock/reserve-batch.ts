@@ -71,7 +71,7 @@ export class ReserveBatchRunner implements BatchRunner<ReserveJob, ReservationRo
     const claims = await claimReservations(
       tx,
       byOrderId.map((j) => ({ orderId: j.orderId, ttlSeconds: j.req.ttlSeconds })),
-      actor.name,
+      actor,
     );
     const claimOf = new Map(claims.map((r) => [r.orderId, r]));
 

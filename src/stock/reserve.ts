@@ -18,7 +18,7 @@ export function reserveAlone(uow: UnitOfWork, ledger: Ledger, req: ResolvedReser
 }
 
 async function reserveIn(tx: Tx, commit: CommitWith, ledger: Ledger, req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
-  const claimed = await claimReservation(tx, req.orderId, req.ttlSeconds, actor.name);
+  const claimed = await claimReservation(tx, req, req.ttlSeconds, actor.name);
   if (!claimed) return sameAsBefore(tx, req);
   const changes = req.lines.map((l): Change => {
     if (l.levelId === null) throw refuse.insufficient(l.sku, l.warehouseCode, l.quantity, 0);
@@ -30,7 +30,7 @@ async function reserveIn(tx: Tx, commit: CommitWith, ledger: Ledger, req: Resolv
 
 /** The orderId is taken: the same lines return that reservation, other lines are a DUPLICATE. */
 export async function sameAsBefore(tx: Tx, req: ResolvedReserve): Promise<ReservationRow> {
-  const existing = (await reservationByOrder(tx, req.orderId))!;
+  const existing = (await reservationByOrder(tx, req))!;
   const lines = await linesOf(tx, [existing.id]);
   const key = (levelId: number | null, q: number) => `${levelId}:${q}`;
   const had = lines.map((l) => key(l.levelId, l.quantity)).sort();

@@ -25,6 +25,14 @@ export class StockRefusal extends Error {
   }
 }
 
+/** The caller's role may not do this with this input (e.g. a return naming no order): FORBIDDEN. */
+export class NotPermitted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotPermitted";
+  }
+}
+
 /** The request itself is malformed (a limit of docs/design.md): BAD_USER_INPUT, nothing is attempted. */
 export class InputRejected extends Error {
   constructor(

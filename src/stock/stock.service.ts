@@ -5,7 +5,7 @@ import { claimDeduction } from "../db/reservation.queries.js";
 import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
 import type { Ledger } from "./ledger.js";
 import * as limit from "./limits.js";
-import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
+import { InputRejected, NotPermitted, refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged, Place } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { products, warehouses } from "../db/schema.js";
@@ -130,19 +130,27 @@ export class StockService {
     });
   }
 
-  /** A customer return: onHand grows. With an orderId, no more than that order bought there can come back. */
+  /**
+   * A customer return: onHand grows. It names the order it comes back from,
+   * and no more than that order bought there can come back; only ADMIN may
+   * return stock without an order (that would otherwise create stock).
+   */
   async returnStock(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
+    if (orderId === null && actor.role !== "ADMIN") {
+      throw new NotPermitted("a return must name the order it comes back from (orderId); only ADMIN may return stock without one");
+    }
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
     return this.uow.run(async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       if (orderId !== null) {
         // Two returns of one order must not both pass the check below.
-        await lockKey(tx, `return:${orderId}`);
-        const { sold, returnable } = await returnableForOrder(tx, orderId, levelId);
+        const order = { channel: actor.channel, orderId };
+        await lockKey(tx, `return:${order.channel}:${orderId}`);
+        const { sold, returnable } = await returnableForOrder(tx, order, levelId);
         if (sold === 0) {
           throw new StockRefusal("RESERVATION_NOT_FOUND", `order "${orderId}" bought no "${sku}" in ${place.warehouseCode}`, {
             sku,
@@ -256,8 +264,9 @@ export class StockService {
     const lines = await this.catalog.places(limit.lines(input.items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
     return this.uow.run(async (tx, commit) => {
-      if (orderId !== null && !(await claimDeduction(tx, orderId))) {
-        const earlier = await movementsByOrder(tx, orderId, "DEDUCT");
+      const order = orderId === null ? null : { channel: actor.channel, orderId };
+      if (order !== null && !(await claimDeduction(tx, order))) {
+        const earlier = await movementsByOrder(tx, order, "DEDUCT");
         const same =
           earlier.length === lines.length &&
           lines.every((l, i) => earlier.some((m) => m.levelId === levelIds[i] && -m.onHandDelta === l.quantity));

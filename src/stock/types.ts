@@ -15,10 +15,14 @@ export type ReservationLineRecord = LineRow;
 export type ProductRecord = ProductRow;
 export type WarehouseRecord = WarehouseRow;
 
-/** Who is calling: the name of their key (the ledger's actor) and its role. */
+/** The channel of keys made without one: a single shop never names a channel. */
+export const DEFAULT_CHANNEL = "default";
+
+/** Who is calling: the name of their key (the ledger's actor), its role and its sales channel (whose orderIds it uses). */
 export interface Actor {
   name: string;
   role: Role;
+  channel: string;
 }
 
 /** A (product, warehouse) pair resolved to ids, with the names used in messages. */
@@ -44,6 +48,8 @@ export interface Change extends Place {
   /** A THRESHOLD change: the new low-stock threshold. */
   threshold?: number;
   orderId?: string | null;
+  /** The order's channel; absent: the caller's. */
+  channel?: string;
   reason?: string | null;
   /** A RESERVE change made for this reservation: the ledger writes its line. */
   reservationId?: number;
@@ -56,6 +62,7 @@ export interface LevelChanged {
 
 /** What a reserve asks for once validated and resolved: one line per level. */
 export interface ResolvedReserve {
+  channel: string;
   orderId: string;
   ttlSeconds: number;
   lines: Array<Place & { levelId: number | null; quantity: number }>;

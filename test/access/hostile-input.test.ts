@@ -27,9 +27,9 @@ type Valid = (v: unknown) => boolean;
 const int = (lo: number, hi: number): Valid => (v) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
 const INT32 = int(-(2 ** 31), 2 ** 31 - 1);
 const code: Valid = (v) => typeof v === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(v);
-const controls = (s: string) => /[\p{Cc}\p{Cs}]/u.test(s.replace(/[\n\t]/g, ""));
+const controls = (s: string) => /[\p{Cc}\p{Cf}\p{Cs}]/u.test(s.replace(/[\n\t]/g, ""));
 const text = (max: number, required: boolean): Valid => (v) => typeof v === "string" && v.length <= max && !(required && v.trim() === "") && !controls(v);
-const printable = (max: number): Valid => (v) => typeof v === "string" && v.length >= 1 && v.length <= max && !/[\p{Cc}\p{Cs}]/u.test(v);
+const printable = (max: number): Valid => (v) => typeof v === "string" && v.length >= 1 && v.length <= max && !/[\p{Cc}\p{Cf}\p{Cs}]/u.test(v);
 
 /** What each argument accepts, by name ("op.name" for one operation's own meaning). */
 const VALID: Record<string, Valid> = {
@@ -38,6 +38,7 @@ const VALID: Record<string, Valid> = {
   warehouse: code,
   warehouses: code,
   code,
+  channel: code,
   "createApiKey.name": code,
   "revokeApiKey.name": code,
   name: text(200, true),
@@ -79,7 +80,7 @@ function validity(op: RootOperation, leaf: Leaf): Valid {
 
 const MEGABYTE = "A".repeat(1_000_000);
 const SQL = ["'; DROP TABLE stock_movements; --", "' OR '1'='1", "1); DELETE FROM stock_levels; --", "$1", "%", "\\"];
-const CONTROL = ["\u0000", "A\u0000B", "\u0007bell", "\u001b[2Jclear", "line\r\nbreak", "\u0085next", "\ud800"];
+const CONTROL = ["\u0000", "A\u0000B", "\u0007bell", "\u001b[2Jclear", "line\r\nbreak", "\u0085next", "\ud800", "order\u200b1", "\u202eevil", "A\ufeffB"];
 const HOSTILE: Record<string, unknown[]> = {
   Int: [-1, 0, 1_000_001, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1.5, -0.5, "1", true, null],
   String: ["", "   ", MEGABYTE, ...CONTROL, ...SQL, 123, false, ["a"], { a: 1 }, null],

@@ -60,8 +60,8 @@ describe.each(backends)("keys CLI on $name", ({ skip, kind }) => {
 
     const listed = await keysCli(env, "list");
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toMatch(/^NAME\s+ROLE\s+PREFIX\s+CREATED\s+REVOKED$/m);
-    expect(listed.stdout).toMatch(/^shop\s+SERVICE\s+sk_\S+\s+\d{4}-\d\d-\d\dT\S+\s+-$/m);
+    expect(listed.stdout).toMatch(/^NAME\s+ROLE\s+CHANNEL\s+PREFIX\s+CREATED\s+REVOKED$/m);
+    expect(listed.stdout).toMatch(/^shop\s+SERVICE\s+default\s+sk_\S+\s+\d{4}-\d\d-\d\dT\S+\s+-$/m);
     expect(listed.stdout).toMatch(/^dashboard\s+VIEWER\s/m);
     expect(listed.stdout).not.toContain(key);
     expect(listed.stdout).not.toContain(createHash("sha256").update(key!).digest("hex"));
@@ -69,7 +69,7 @@ describe.each(backends)("keys CLI on $name", ({ skip, kind }) => {
 
     const revoked = await keysCli(env, "revoke", "--name", "shop");
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect((await keysCli(env, "list")).stdout).toMatch(/^shop\s+SERVICE\s+\S+\s+\S+\s+\d{4}-\d\d-\d\dT\S+$/m);
+    expect((await keysCli(env, "list")).stdout).toMatch(/^shop\s+SERVICE\s+default\s+\S+\s+\S+\s+\d{4}-\d\d-\d\dT\S+$/m);
     // Revoking again is harmless.
     expect((await keysCli(env, "revoke", "shop")).code).toBe(0);
 

@@ -161,7 +161,8 @@ export function validFiller(fx: Fixture): Filler {
       case "name":
         return fresh("N");
       case "orderId":
-        return op.name === "reserveStock" ? fresh("ORDER") : leaf.required ? fx.orderId : undefined;
+        // A return names the order it comes back from (only ADMIN may leave it out).
+        return op.name === "reserveStock" ? fresh("ORDER") : leaf.required || op.name === "returnStock" ? fx.orderId : undefined;
       case "reason":
         return leaf.required ? "test" : undefined;
       case "quantity":

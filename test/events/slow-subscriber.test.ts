@@ -12,7 +12,7 @@ describe("a subscriber that falls behind", () => {
   it("gets a bounded buffer, then ends with a resume point, while others keep receiving", async () => {
     const hub = t.service.services.hub;
     const sku = uniqueSku();
-    const actor = { name: "tester", role: "ADMIN" as const };
+    const actor = { name: "tester", role: "ADMIN" as const, channel: "default" };
     await t.service.services.stock.createProduct({ sku, name: sku, initialStock: 100 }, actor);
     const slow = hub.subscribe((e) => e.kind === "movement");
     const fast = hub.subscribe((e) => e.kind === "movement");

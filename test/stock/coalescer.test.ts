@@ -17,7 +17,7 @@ import { hasRealPostgres } from "../support/databases.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { startTestService, type TestService, uniqueSku } from "../support/service.js";
 
-const ACTOR: Actor = { name: "coalescer-test", role: "ADMIN" };
+const ACTOR: Actor = { name: "coalescer-test", role: "ADMIN", channel: "default" };
 
 type Outcome =
   | { ok: true; row: ReservationRow }
@@ -87,7 +87,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
    * synchronous loop, so their arrival order at the coalescer is the array's.
    */
   async function inOrder(service: ReservationService, inputs: ReserveInput[]): Promise<Outcome[]> {
-    const resolved = await Promise.all(inputs.map((i) => service.resolve(i)));
+    const resolved = await Promise.all(inputs.map((i) => service.resolve(i, ACTOR)));
     return Promise.all(
       resolved.map((r) =>
         service.reserveResolved(r, ACTOR).then(

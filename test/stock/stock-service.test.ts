@@ -10,7 +10,7 @@ import { hasRealPostgres } from "../support/databases.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { startTestService, type TestService, uniqueSku } from "../support/service.js";
 
-const ACTOR: Actor = { name: "tester", role: "ADMIN" };
+const ACTOR: Actor = { name: "tester", role: "ADMIN", channel: "default" };
 const DEFAULT_TTL_SECONDS = 1800;
 
 interface Level {
@@ -162,7 +162,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
       reservations().reserve({ orderId, items, ttlSeconds }, ACTOR);
     const confirm = (orderId: string) => reservations().confirm({ orderId }, ACTOR);
     const release = (orderId: string, reason?: string) => reservations().release({ orderId, reason }, ACTOR);
-    const status = async (orderId: string) => (await queries().reservation(orderId))?.status ?? null;
+    const status = async (orderId: string) => (await queries().reservation(orderId, "default"))?.status ?? null;
 
     // ------------------------------------------------------------ products and warehouses
 
@@ -477,7 +477,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
           "INSUFFICIENT_STOCK",
         );
         expect(err.details).toMatchObject({ sku: short, warehouse: "MAIN", requested: 2, available: 1 });
-        expect(await queries().reservation(orderId)).toBeNull();
+        expect(await queries().reservation(orderId, "default")).toBeNull();
         expect(await orderMovements(orderId)).toEqual([]);
 
         // The refusal did not keep the orderId: it can be used once the stock is there.
@@ -532,7 +532,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
         await expectRefused([sku], () => reserve(orders[1]!, [{ sku, quantity: 1 }, { sku, quantity: 1, warehouse: "NO-SUCH-WH" }]), "WAREHOUSE_NOT_FOUND");
         const err = await expectRefused([sku], () => reserve(orders[2]!, [{ sku, quantity: 1 }, { sku, quantity: 1, warehouse: code }]), "INSUFFICIENT_STOCK");
         expect(err.details).toMatchObject({ sku, warehouse: code, available: 0 });
-        for (const o of orders) expect(await queries().reservation(o)).toBeNull();
+        for (const o of orders) expect(await queries().reservation(o, "default")).toBeNull();
       });
 
       it("rejects malformed requests", async () => {
@@ -622,7 +622,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
 
         // Past the deadline but not swept yet.
         await expectRefused([a, b], () => confirm(orderId), "RESERVATION_EXPIRED");
-        await expectRefused([a, b], () => reservations().extend({ orderId, ttlSeconds: 600 }), "RESERVATION_EXPIRED");
+        await expectRefused([a, b], () => reservations().extend({ orderId, ttlSeconds: 600 }, ACTOR), "RESERVATION_EXPIRED");
         expect(await status(orderId)).toBe("ACTIVE");
 
         expect(await reservations().expireOverdue(ACTOR)).toBeGreaterThanOrEqual(1);
@@ -643,7 +643,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
         // From EXPIRED: confirm is RESERVATION_EXPIRED, release INVALID_STATE, extend RESERVATION_EXPIRED.
         await expectRefused([a, b], () => confirm(orderId), "RESERVATION_EXPIRED");
         await expectRefused([a, b], () => release(orderId), "INVALID_STATE");
-        await expectRefused([a, b], () => reservations().extend({ orderId, ttlSeconds: 600 }), "RESERVATION_EXPIRED");
+        await expectRefused([a, b], () => reservations().extend({ orderId, ttlSeconds: 600 }, ACTOR), "RESERVATION_EXPIRED");
         // Repeating the reserve returns the reservation as it is.
         const repeated = await expectNoChange([a, b], () => reserve(orderId, [{ sku: a, quantity: 4 }, { sku: b, quantity: 1 }], 1));
         expect(repeated).toMatchObject({ id: r.id, status: "EXPIRED" });
@@ -668,10 +668,10 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
         const orderId = newOrder();
         const r = await reserve(orderId, [{ sku, quantity: 2 }], 1);
         const levelBefore = await level(sku);
-        const extended = await reservations().extend({ orderId, ttlSeconds: 600 });
+        const extended = await reservations().extend({ orderId, ttlSeconds: 600 }, ACTOR);
         expect(extended).toMatchObject({ id: r.id, status: "ACTIVE" });
         expect(extended.expiresAt.getTime()).toBeGreaterThan(r.expiresAt.getTime() + 590_000);
-        expect((await queries().reservation(orderId))?.expiresAt).toEqual(extended.expiresAt);
+        expect((await queries().reservation(orderId, "default"))?.expiresAt).toEqual(extended.expiresAt);
         // A new deadline is not a stock change: no movement, no new version.
         expect(await level(sku)).toEqual(levelBefore);
         expect(await orderMovements(orderId)).toHaveLength(1);
@@ -691,10 +691,10 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
         await confirm(confirmed);
         await reserve(released, [{ sku, quantity: 1 }]);
         await release(released);
-        await expectRefused([sku], () => reservations().extend({ orderId: confirmed, ttlSeconds: 600 }), "INVALID_STATE");
-        await expectRefused([sku], () => reservations().extend({ orderId: released, ttlSeconds: 600 }), "INVALID_STATE");
-        await expectRefused([sku], () => reservations().extend({ orderId: newOrder(), ttlSeconds: 600 }), "RESERVATION_NOT_FOUND");
-        await expectRejected([sku], () => reservations().extend({ orderId: confirmed, ttlSeconds: 0 }));
+        await expectRefused([sku], () => reservations().extend({ orderId: confirmed, ttlSeconds: 600 }, ACTOR), "INVALID_STATE");
+        await expectRefused([sku], () => reservations().extend({ orderId: released, ttlSeconds: 600 }, ACTOR), "INVALID_STATE");
+        await expectRefused([sku], () => reservations().extend({ orderId: newOrder(), ttlSeconds: 600 }, ACTOR), "RESERVATION_NOT_FOUND");
+        await expectRejected([sku], () => reservations().extend({ orderId: confirmed, ttlSeconds: 0 }, ACTOR));
       });
     });
 

@@ -22,7 +22,7 @@ export class AccessResolver {
   @Mutation(() => CreateApiKeyPayload)
   createApiKey(@Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     return payload(async () => {
-      const { key, record } = await ctx.services.keys.create(input.name, input.role);
+      const { key, record } = await ctx.services.keys.create(input.name, input.role, input.channel);
       return { key, apiKey: record };
     }, { key: null, apiKey: null });
   }

@@ -17,8 +17,13 @@ const noReservation = { reservation: null };
 export class ReservationResolver {
   @Authorized("VIEWER")
   @Query(() => Reservation, { nullable: true })
-  reservation(@Arg("orderId", () => String) orderId: string, @Ctx() ctx: Context) {
-    return ctx.services.queries.reservation(orderId);
+  reservation(
+    @Arg("orderId", () => String) orderId: string,
+    @Arg("channel", () => String, { nullable: true, description: "The sales channel whose orderId this is; omitted: the caller's." })
+    channel: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.queries.reservation(orderId, channel ?? actorOf(ctx).channel);
   }
 
   @Authorized("VIEWER")
@@ -55,7 +60,7 @@ export class ReservationResolver {
     description: "Payment still running: the ACTIVE hold now lasts ttlSeconds from now. Expired holds cannot be extended.",
   })
   extendReservation(@Arg("input", () => ExtendReservationInput) input: ExtendReservationInput, @Ctx() ctx: Context) {
-    return payload(async () => ({ reservation: await ctx.services.reservations.extend(input) }), noReservation);
+    return payload(async () => ({ reservation: await ctx.services.reservations.extend(input, actorOf(ctx)) }), noReservation);
   }
 
   @Authorized("ADMIN")

@@ -25,10 +25,18 @@ export class StockEventResolver {
 
   @Authorized("VIEWER")
   @Subscription(() => StockAlert, {
-    description: "Edge-triggered: once per crossing, not once per change.",
-    subscribe: ({ args, context }) => watch(context as Context, "alert", { warehouses: args.warehouses }, undefined),
+    description: "Edge-triggered: once per crossing, not once per change. With `after`, first replays what was stored since that sequence.",
+    subscribe: ({ args, context }) => watch(context as Context, "alert", { warehouses: args.warehouses }, parseSequence(args.after)),
   })
-  lowStockAlert(@Root() alert: AlertResult, @Arg("warehouses", () => [String], { nullable: true }) _warehouses: string[] | null) {
+  lowStockAlert(
+    @Root() alert: AlertResult,
+    @Arg("warehouses", () => [String], { nullable: true }) _warehouses: string[] | null,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "Resume: first replays the alerts stored after this sequence (a StockAlert.sequence), then goes on live.",
+    })
+    _after: string | null,
+  ) {
     return alert;
   }
 

@@ -10,6 +10,9 @@ export class ApiKey {
   @Field(() => Role)
   role!: Role;
 
+  @Field(() => String, { description: "The sales channel (多渠道) whose orders the key acts on: orderIds are unique within a channel." })
+  channel!: string;
+
   @Field(() => String, { description: "The first characters of the key, to tell keys apart." })
   prefix!: string;
 
@@ -27,6 +30,12 @@ export class CreateApiKeyInput {
 
   @Field(() => Role)
   role!: Role;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The sales channel the key acts for (1-64 of A-Z a-z 0-9 . _ -); omitted: the default channel. Keys of one channel (checkout, payment) share its orders.",
+  })
+  channel?: string | null;
 }
 
 @ObjectType()

@@ -8,4 +8,7 @@ export class Principal {
 
   @Field(() => Role)
   role!: Role;
+
+  @Field(() => String, { description: "The sales channel whose orders this caller acts on." })
+  channel!: string;
 }

@@ -23,6 +23,9 @@ export class Reservation {
   @Field(() => String)
   orderId!: string;
 
+  @Field(() => String, { description: "The sales channel the order belongs to: orderIds are unique within a channel." })
+  channel!: string;
+
   @Field(() => ReservationStatus)
   status!: ReservationStatus;
 

@@ -32,6 +32,9 @@ export class StockMovement {
   @Field(() => String, { nullable: true })
   orderId!: string | null;
 
+  @Field(() => String, { description: "The sales channel of the order (or of the caller, for a change without one)." })
+  channel!: string;
+
   @Field(() => String, { nullable: true })
   reason!: string | null;
 
