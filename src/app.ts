@@ -18,6 +18,7 @@ import { rateLimiterFor } from "./server/rate-limit.js";
 import { attachWebSocket } from "./server/ws.js";
 import { Catalog } from "./stock/catalog.js";
 import { startExpirySweeper } from "./stock/expiry-sweeper.js";
+import { Idempotency } from "./stock/idempotency.js";
 import { Ledger } from "./stock/ledger.js";
 import { QueryService } from "./stock/query.service.js";
 import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
@@ -92,20 +93,22 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     cleanup.push(() => relay.stop());
 
     const ledger = new Ledger();
+    const idempotency = new Idempotency(uow);
     const coalescer = config.coalesceReserves
       ? new ReserveCoalescer(new ReserveBatchRunner(uow, ledger), { maxBatch: config.coalesceMaxBatch, maxConcurrent: config.coalesceConcurrency })
       : null;
     const reservations = new ReservationService(uow, catalog, ledger, config.reservationTtlSeconds, coalescer);
-    const keys = new ApiKeyService(database);
+    const keys = new ApiKeyService(database, idempotency);
     const services: Services = {
-      stock: new StockService(uow, catalog, ledger),
+      stock: new StockService(uow, catalog, ledger, idempotency),
       reservations,
       queries: new QueryService(database, catalog, () => hub.settledUpTo),
       catalog,
       hub,
       keys,
+      idempotency,
     };
-    const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m));
+    const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m), idempotency);
     cleanup.push(() => sweeper.stop());
 
     const schema = await createSchema({ publicRead: config.publicRead, pubSub: bus });

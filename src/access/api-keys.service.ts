@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Database } from "../db/client.js";
+import type { Database, Executor } from "../db/client.js";
+import type { Idempotency } from "../stock/idempotency.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
 import { apiKeyByHash, apiKeyByName, type ApiKeyRow, countApiKeys, insertApiKey, listApiKeys, revokeApiKey } from "../db/api-key.queries.js";
 import * as limit from "../stock/limits.js";
@@ -10,6 +11,11 @@ const KEY_PREFIX = "sk_";
 const ROLES: readonly Role[] = ["VIEWER", "SERVICE", "ADMIN"];
 /** How long a verified key is trusted without asking the database again. */
 const CACHE_MS = 2000;
+
+/** A secret only the holder of `key` can give again: what the results kept for them are sealed with. */
+function sealOf(key: string): string {
+  return createHash("sha256").update("stock-service result seal\0").update(key).digest("hex");
+}
 
 export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
@@ -30,18 +36,38 @@ export type Authentication = { ok: true; actor: Actor; keyHash: string } | { ok:
 export class ApiKeyService {
   private cache = new Map<string, { actor: Actor | null; revoked: boolean; until: number }>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    /** For createApiKey's idempotency keys (absent: the CLI and start-up, which take none). */
+    private readonly idempotency?: Idempotency,
+  ) {}
 
-  /** A new key in a sales channel (default: the default channel, all a single shop needs). */
-  async create(name: string, role: Role, channel?: string | null): Promise<{ key: string; record: ApiKeyRow }> {
+  /**
+   * A new key in a sales channel (default: the default channel, all a single
+   * shop needs). With an idempotency key, a retry returns the same key again
+   * (kept sealed with the caller's own key, see stock/idempotency.ts).
+   */
+  async create(
+    name: string,
+    role: Role,
+    channel?: string | null,
+    by?: { actor: Actor; idempotencyKey?: string | null },
+  ): Promise<{ key: string; record: ApiKeyRow }> {
     const n = limit.warehouseCode(name, "name");
     if (!ROLES.includes(role)) throw new InputRejected(`role must be one of ${ROLES.join(", ")}`, "role");
     const ch = limit.channel(channel);
-    const key = newKey();
-    try {
-      const record = await insertApiKey(this.database.db, { name: n, role, channel: ch, keyHash: hashKey(key), prefix: key.slice(0, 10) });
+    const insert = async (ex: Executor) => {
+      const key = newKey();
+      const record = await insertApiKey(ex, { name: n, role, channel: ch, keyHash: hashKey(key), prefix: key.slice(0, 10) });
       if (!record) throw new StockRefusal("DUPLICATE", `an API key named "${n}" already exists`);
       return { key, record };
+    };
+    try {
+      if (by && this.idempotency) {
+        const input = { name: n, role, channel: ch, idempotencyKey: by.idempotencyKey };
+        return await this.idempotency.run("createApiKey", input, by.actor, (tx) => insert(tx), ["key"]);
+      }
+      return await insert(this.database.db);
     } catch (err) {
       if (sqlState(err) === SQLSTATE.uniqueViolation) throw new StockRefusal("DUPLICATE", `an API key named "${n}" already exists`);
       throw err;
@@ -77,7 +103,7 @@ export class ApiKeyService {
       // difference depends on how much of a guess was right.
       const match = row !== null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(keyHash));
       hit = {
-        actor: match ? { name: row.name, role: row.role, channel: row.channel } : null,
+        actor: match ? { name: row.name, role: row.role, channel: row.channel, seal: sealOf(bearer) } : null,
         revoked: match && row.revokedAt !== null,
         until: now + CACHE_MS,
       };

@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgSequence,
   pgTable,
@@ -195,6 +196,26 @@ export const apiKeys = pgTable(
   },
   // "Shop" and "shop" would be one actor to a reader of the ledger.
   (t) => [uniqueIndex("api_keys_name_lower_key").on(sql`lower(${t.name})`)],
+);
+
+/**
+ * Idempotency keys of mutations that are not idempotent by an orderId or a
+ * reference: the first result, kept at least a day. Written in the same
+ * transaction as the change it records.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    /** The caller (API key name): each client's keys are its own. */
+    actor: text().notNull(),
+    key: text().notNull(),
+    operation: text().notNull(),
+    /** SHA-256 of the operation's input: the same key with another input is refused. */
+    requestHash: text("request_hash").notNull(),
+    result: jsonb(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
 );
 
 /** One row: how far the relay has published the ledger. */

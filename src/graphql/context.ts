@@ -1,6 +1,7 @@
 import type { ApiKeyService } from "../access/api-keys.service.js";
 import type { LedgerHub } from "../events/hub.js";
 import type { Catalog } from "../stock/catalog.js";
+import type { Idempotency } from "../stock/idempotency.js";
 import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
@@ -14,6 +15,7 @@ export interface Services {
   catalog: Catalog;
   hub: LedgerHub;
   keys: ApiKeyService;
+  idempotency: Idempotency;
 }
 
 export interface Context {

@@ -38,6 +38,7 @@ export const STOCK_ERROR_CODES = [
   "VERSION_CONFLICT",
   "DUPLICATE",
   "INVALID_QUANTITY",
+  "IDEMPOTENCY_KEY_REUSED",
 ] as const;
 export type StockErrorCode = (typeof STOCK_ERROR_CODES)[number];
 

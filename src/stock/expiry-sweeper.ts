@@ -1,3 +1,4 @@
+import type { Idempotency } from "./idempotency.js";
 import type { ReservationService } from "./reservation.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "./types.js";
 
@@ -8,14 +9,25 @@ export const SYSTEM: Actor = { name: "system", role: "ADMIN", channel: DEFAULT_C
  * Expires overdue reservations every `intervalMs`. Safe on any number of
  * instances: each batch skips reservations another sweeper holds.
  */
-export function startExpirySweeper(reservations: ReservationService, intervalMs: number, log: (msg: string) => void) {
+export function startExpirySweeper(
+  reservations: ReservationService,
+  intervalMs: number,
+  log: (msg: string) => void,
+  idempotency?: Idempotency,
+) {
   let running: Promise<void> | null = null;
+  let prunedAt = 0;
   const sweep = () => {
     if (running) return;
     running = reservations
       .expireOverdue(SYSTEM)
-      .then((n) => {
+      .then(async (n) => {
         if (n > 0) log(`expired ${n} unpaid reservation(s)`);
+        // Idempotency keys past their day, once a minute at most.
+        if (idempotency && Date.now() - prunedAt > 60_000) {
+          prunedAt = Date.now();
+          await idempotency.prune();
+        }
       })
       .catch((err) => log(`expiry sweep failed: ${(err as Error).message}`))
       .finally(() => {

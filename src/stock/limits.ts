@@ -48,6 +48,14 @@ export function sku(s: unknown, field = "sku"): string {
 
 export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
 
+/** An idempotency key: 1-255 printable characters (a UUID, an event id…). */
+export function idempotencyKey(s: unknown, field = "idempotencyKey"): string {
+  if (typeof s !== "string" || s.length < 1 || s.length > 255 || !printable.test(s)) {
+    throw new InputRejected(`${field} must be 1-255 printable characters`, field);
+  }
+  return s;
+}
+
 /** A sales channel's name (the codes' alphabet); none given: the default channel. */
 export const channel = (s: unknown, field = "channel") => (s == null ? DEFAULT_CHANNEL : sku(s, field));
 

@@ -3,6 +3,7 @@ import { SQLSTATE, sqlState } from "../db/errors.js";
 import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, returnableForOrder } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
 import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
+import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
 import * as limit from "./limits.js";
 import { InputRejected, NotPermitted, refuse, StockRefusal } from "./stock.errors.js";
@@ -10,26 +11,31 @@ import type { Actor, Change, LevelChanged, Place } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { products, warehouses } from "../db/schema.js";
 
-export interface CreateProductInput {
+/** Mutations not idempotent by an orderId or a reference take an optional idempotency key (idempotency.ts). */
+interface Idempotent {
+  idempotencyKey?: string | null;
+}
+
+export interface CreateProductInput extends Idempotent {
   sku: string;
   name: string;
   initialStock?: number | null;
   lowStockThreshold?: number | null;
   warehouse?: string | null;
 }
-export interface CreateWarehouseInput {
+export interface CreateWarehouseInput extends Idempotent {
   code: string;
   name: string;
   priority?: number | null;
 }
-export interface ReceiveInput {
+export interface ReceiveInput extends Idempotent {
   sku: string;
   quantity: number;
   warehouse?: string | null;
   reason?: string | null;
   orderId?: string | null;
 }
-export interface AdjustInput {
+export interface AdjustInput extends Idempotent {
   sku: string;
   warehouse?: string | null;
   delta?: number | null;
@@ -37,13 +43,13 @@ export interface AdjustInput {
   reason: string;
   expectedVersion?: number | null;
 }
-export interface ThresholdInput {
+export interface ThresholdInput extends Idempotent {
   sku: string;
   warehouse?: string | null;
   threshold: number;
   expectedVersion?: number | null;
 }
-export interface DeductInput {
+export interface DeductInput extends Idempotent {
   orderId?: string | null;
   items: limit.LineInput[];
   reason?: string | null;
@@ -73,9 +79,10 @@ export class StockService {
     private readonly uow: UnitOfWork,
     private readonly catalog: Catalog,
     private readonly ledger: Ledger,
+    private readonly idem: Idempotency,
   ) {}
 
-  async createWarehouse(input: CreateWarehouseInput): Promise<WarehouseRow> {
+  async createWarehouse(input: CreateWarehouseInput, actor: Actor): Promise<WarehouseRow> {
     const code = limit.warehouseCode(input.code, "code");
     const name = limit.name(input.name);
     const priority = input.priority ?? 100;
@@ -83,7 +90,7 @@ export class StockService {
       throw new InputRejected("priority must be an integer from 0 to 1000000", "priority");
     }
     try {
-      const [row] = await this.uow.run((tx) => tx.insert(warehouses).values({ code, name, priority }).returning(), { writes: false });
+      const [row] = await this.idem.run("createWarehouse", input, actor, (tx) => tx.insert(warehouses).values({ code, name, priority }).returning());
       await this.catalog.reloadWarehouses();
       return row!;
     } catch (err) {
@@ -102,7 +109,7 @@ export class StockService {
     const code = limit.optionalWarehouse(input.warehouse);
     const warehouse = await this.catalog.warehouse(code);
     try {
-      return await this.uow.run(async (tx) => {
+      return await this.idem.run("createProduct", input, actor, async (tx) => {
         const [product] = await tx.insert(products).values({ sku, name }).returning();
         const levelId = await ensureLevel(tx, product!.id, warehouse.id, threshold);
         if (initial > 0) {
@@ -124,7 +131,7 @@ export class StockService {
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx, commit) => {
+    return this.idem.run("receiveStock", input, actor, async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       return single(await this.ledger.apply(tx, [receiveChange(place, levelId, q, null, reason)], { actor, commit }));
     });
@@ -144,7 +151,7 @@ export class StockService {
       throw new NotPermitted("a return must name the order it comes back from (orderId); only ADMIN may return stock without one");
     }
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx, commit) => {
+    return this.idem.run("returnStock", input, actor, async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       if (orderId !== null) {
         // Two returns of one order must not both pass the check below.
@@ -181,7 +188,7 @@ export class StockService {
 
     if (hasDelta) {
       const delta = limit.signedDelta(input.delta);
-      return this.uow.run(async (tx, commit) => {
+      return this.idem.run("adjustStock", input, actor, async (tx, commit) => {
         const levelId = await this.catalog.levelId(place, tx);
         const change: Change = {
           ...place,
@@ -201,11 +208,12 @@ export class StockService {
 
     const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", limit.LIMITS.int4Max);
     // The difference depends on the current count: read the version, write only
-    // while it holds, retry a bounded number of times (docs/design.md). A version the
-    // caller gave is theirs to retry.
-    for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
-      const outcome = await this.uow.run(async (tx, commit): Promise<LevelResult | "retry"> => {
-        const levelId = await this.catalog.levelId(place, tx);
+    // while it holds (docs/design.md), reading again a bounded number of times
+    // (in READ COMMITTED each read sees what committed meanwhile). A version
+    // the caller gave is theirs to retry.
+    return this.idem.run("adjustStock", input, actor, async (tx, commit) => {
+      const levelId = await this.catalog.levelId(place, tx);
+      for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
         const level = (await findLevel(tx, levelId))!;
         if (expectedVersion !== undefined && level.version !== expectedVersion) {
           throw refuse.versionConflict(sku, place.warehouseCode, level.version);
@@ -232,15 +240,13 @@ export class StockService {
         try {
           return single(await this.ledger.apply(tx, [change], { actor, commit }));
         } catch (err) {
-          if (expectedVersion === undefined && err instanceof StockRefusal && err.code === "VERSION_CONFLICT") return "retry";
-          throw err;
+          if (expectedVersion !== undefined || !(err instanceof StockRefusal) || err.code !== "VERSION_CONFLICT") throw err;
         }
+      }
+      throw new StockRefusal("VERSION_CONFLICT", `stock level of "${sku}" kept changing during the count; count again`, {
+        sku,
+        warehouse: place.warehouseCode,
       });
-      if (outcome !== "retry") return outcome;
-    }
-    throw new StockRefusal("VERSION_CONFLICT", `stock level of "${sku}" kept changing during the count; count again`, {
-      sku,
-      warehouse: place.warehouseCode,
     });
   }
 
@@ -250,7 +256,7 @@ export class StockService {
     const threshold = limit.nonNegative(input.threshold, "threshold", limit.LIMITS.thresholdMax);
     const expectedVersion = limit.optionalVersion(input.expectedVersion);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
-    return this.uow.run(async (tx, commit) => {
+    return this.idem.run("setLowStockThreshold", input, actor, async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       const change: Change = { ...place, levelId, type: "THRESHOLD", onHandDelta: 0, reservedDelta: 0, requested: 0, threshold, expectedVersion };
       return single(await this.ledger.apply(tx, [change], { actor, commit }));
@@ -263,7 +269,7 @@ export class StockService {
     const reason = limit.reason(input.reason);
     const lines = await this.catalog.places(limit.lines(input.items));
     const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
-    return this.uow.run(async (tx, commit) => {
+    return this.idem.run("deductStock", input, actor, async (tx, commit) => {
       const order = orderId === null ? null : { channel: actor.channel, orderId };
       if (order !== null && !(await claimDeduction(tx, order))) {
         const earlier = await movementsByOrder(tx, order, "DEDUCT");

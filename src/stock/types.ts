@@ -23,6 +23,11 @@ export interface Actor {
   name: string;
   role: Role;
   channel: string;
+  /**
+   * A secret derived from the caller's own API key (never stored): results
+   * of theirs that hold secrets are kept sealed with it (see idempotency.ts).
+   */
+  seal?: string;
 }
 
 /** A (product, warehouse) pair resolved to ids, with the names used in messages. */

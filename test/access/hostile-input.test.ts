@@ -45,6 +45,7 @@ const VALID: Record<string, Valid> = {
   reason: text(500, false),
   "adjustStock.reason": text(500, true),
   orderId: printable(128),
+  idempotencyKey: printable(255),
   search: (v) => typeof v === "string" && v.length <= 200,
   after: () => false, // only cursors and sequences the service handed out; none of the corpus is one
   quantity: int(1, 1_000_000),

@@ -5,6 +5,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type CreateProductInput = {
+  /** Optional, 1-255 characters of your choosing (a UUID). A retry with the same key and input returns the first result instead of applying the change again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept 24 hours, per API key. */
+  idempotencyKey?: string | null | undefined;
   /** Stock received into the warehouse at creation; recorded as a RECEIVE movement. */
   initialStock?: number | null | undefined;
   lowStockThreshold?: number | null | undefined;
@@ -49,6 +51,7 @@ export type ReserveStockInput = {
 
 export type StockErrorCode =
   | 'DUPLICATE'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'INSUFFICIENT_STOCK'
   | 'INVALID_QUANTITY'
   | 'INVALID_STATE'

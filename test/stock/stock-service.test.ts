@@ -70,7 +70,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
 
     async function newWarehouse(): Promise<string> {
       const code = uniqueSku("WH");
-      await stock().createWarehouse({ code, name: `warehouse ${code}` });
+      await stock().createWarehouse({ code, name: `warehouse ${code}` }, ACTOR);
       return code;
     }
 
@@ -212,7 +212,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
     describe("createWarehouse", () => {
       it("creates a warehouse that can hold stock at once", async () => {
         const code = uniqueSku("WH");
-        const row = await stock().createWarehouse({ code, name: "Second", priority: 5 });
+        const row = await stock().createWarehouse({ code, name: "Second", priority: 5 }, ACTOR);
         expect(row).toMatchObject({ code, name: "Second", priority: 5, active: true });
         const sku = await newProduct(0);
         await stock().receive({ sku, quantity: 3, warehouse: code }, ACTOR);
@@ -221,10 +221,10 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
 
       it("refuses a duplicate code and changes nothing", async () => {
         const code = await newWarehouse();
-        const err = await expectRefused([], () => stock().createWarehouse({ code, name: "again" }), "DUPLICATE");
+        const err = await expectRefused([], () => stock().createWarehouse({ code, name: "again" }, ACTOR), "DUPLICATE");
         expect(err.details.warehouse).toBe(code);
-        await expectRefused([], () => stock().createWarehouse({ code: "MAIN", name: "again" }), "DUPLICATE");
-        await expectRejected([], () => stock().createWarehouse({ code: "white space", name: "x" }));
+        await expectRefused([], () => stock().createWarehouse({ code: "MAIN", name: "again" }, ACTOR), "DUPLICATE");
+        await expectRejected([], () => stock().createWarehouse({ code: "white space", name: "x" }, ACTOR));
       });
     });
 

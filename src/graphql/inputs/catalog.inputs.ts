@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from "type-graphql";
+import { IdempotencyKeyField } from "./idempotency.field.js";
 
 @InputType()
 export class CreateProductInput {
@@ -20,6 +21,9 @@ export class CreateProductInput {
 
   @Field(() => String, { nullable: true })
   warehouse?: string | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -32,4 +36,7 @@ export class CreateWarehouseInput {
 
   @Field(() => Int, { nullable: true, defaultValue: 100 })
   priority?: number | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }

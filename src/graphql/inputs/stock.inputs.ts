@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from "type-graphql";
+import { IdempotencyKeyField } from "./idempotency.field.js";
 import { StockLineInput } from "./stock-line.input.js";
 
 @InputType()
@@ -14,6 +15,9 @@ export class ReceiveStockInput {
 
   @Field(() => String, { nullable: true })
   reason?: string | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -35,6 +39,9 @@ export class AdjustStockInput {
 
   @Field(() => Int, { nullable: true, description: "If given, the change applies only while the level is still at this version." })
   expectedVersion?: number | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -50,6 +57,9 @@ export class SetLowStockThresholdInput {
 
   @Field(() => Int, { nullable: true })
   expectedVersion?: number | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -62,6 +72,9 @@ export class DeductStockInput {
 
   @Field(() => String, { nullable: true })
   reason?: string | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @InputType()
@@ -80,4 +93,7 @@ export class ReturnStockInput {
 
   @Field(() => String, { nullable: true })
   reason?: string | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { Context } from "../context.js";
+import { actorOf } from "../context.js";
 import { payload } from "../errors.js";
 import { ApiKey, CreateApiKeyInput, CreateApiKeyPayload, RevokeApiKeyPayload } from "../types/api-key.type.js";
 import { Principal } from "../types/principal.type.js";
@@ -22,7 +23,10 @@ export class AccessResolver {
   @Mutation(() => CreateApiKeyPayload)
   createApiKey(@Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     return payload(async () => {
-      const { key, record } = await ctx.services.keys.create(input.name, input.role, input.channel);
+      const { key, record } = await ctx.services.keys.create(input.name, input.role, input.channel, {
+        actor: actorOf(ctx),
+        idempotencyKey: input.idempotencyKey,
+      });
       return { key, apiKey: record };
     }, { key: null, apiKey: null });
   }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { Context } from "../context.js";
+import { actorOf } from "../context.js";
 import { payload } from "../errors.js";
 import { CreateWarehouseInput } from "../inputs/catalog.inputs.js";
 import { WarehousePayload } from "../types/payloads.js";
@@ -16,6 +17,6 @@ export class WarehouseResolver {
   @Authorized("ADMIN")
   @Mutation(() => WarehousePayload)
   createWarehouse(@Arg("input", () => CreateWarehouseInput) input: CreateWarehouseInput, @Ctx() ctx: Context) {
-    return payload(async () => ({ warehouse: await ctx.services.stock.createWarehouse(input) }), { warehouse: null });
+    return payload(async () => ({ warehouse: await ctx.services.stock.createWarehouse(input, actorOf(ctx)) }), { warehouse: null });
   }
 }

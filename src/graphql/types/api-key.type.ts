@@ -1,4 +1,5 @@
 import { Field, InputType, ObjectType } from "type-graphql";
+import { IdempotencyKeyField } from "../inputs/idempotency.field.js";
 import { DateTime, StockError } from "./common.types.js";
 import { Role } from "./enums.js";
 
@@ -36,6 +37,9 @@ export class CreateApiKeyInput {
     description: "The sales channel the key acts for (1-64 of A-Z a-z 0-9 . _ -); omitted: the default channel. Keys of one channel (checkout, payment) share its orders.",
   })
   channel?: string | null;
+
+  @IdempotencyKeyField()
+  idempotencyKey?: string | null;
 }
 
 @ObjectType()
