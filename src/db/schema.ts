@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -42,6 +43,9 @@ export const warehouses = pgTable("warehouses", {
   name: text().notNull(),
   priority: integer().notNull().default(100),
   active: boolean().notNull().default(true),
+  /** Where it is (optional), for NEAREST allocation: degrees, WGS 84. */
+  latitude: doublePrecision(),
+  longitude: doublePrecision(),
   createdAt: createdAt(),
 });
 

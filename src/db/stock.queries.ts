@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
-import { fieldsOf, mapRows } from "./rows.js";
+import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { products, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
 
 export type LevelRow = typeof stockLevels.$inferSelect;
@@ -33,56 +33,67 @@ export interface LevelOutcome {
   thresholdBefore: number;
   /** Refused because on_hand would leave the int range (not a guard's no). */
   overflow: boolean;
+  /** Whether this level's own guards held (false only where a guard said no; with `all`, a level may hold and still be unchanged). */
+  held: boolean;
 }
 
 const INT4_MAX = 2147483647;
 
 /**
- * The one guarded UPDATE of docs/design.md, for any number of levels in one
- * statement. The levels are locked first, in ascending id order (so two such
- * statements never wait on each other in a cycle), then each is changed only
- * while its guards hold; Postgres re-checks them on the newest row version,
- * so READ COMMITTED is enough and no read precedes the write. Returns one
- * outcome per level found, in ascending id order: the row after the change,
- * or, where a guard said no, the row as locked: the very figures the guard
- * judged, which nobody can change before this transaction ends.
+ * The one guarded UPDATE of docs/design.md, for any number of levels at once.
+ * Two statements sent together (one round trip): the first locks the levels
+ * in ascending id order (so two writers never wait on each other in a cycle)
+ * and reads them as locked; the second, whose snapshot is taken once the
+ * first holds the locks, changes each level only while its guards hold on
+ * those very rows, which nobody else can change before this transaction
+ * ends. (One statement cannot do both: an UPDATE that meets a row its own
+ * statement locked after a concurrent commit skips the row.) With `all`,
+ * nothing changes unless every level's guards hold. Returns one outcome per
+ * level found, in ascending id order: the row after the change, or, where
+ * nothing changed, the row as locked: the very figures the guard judged.
  */
-export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta[]): Promise<LevelOutcome[]> {
+export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta[], opts: { all?: boolean } = {}): Promise<LevelOutcome[]> {
   if (deltas.length === 0) return [];
   const col = <T>(pick: (d: LevelDelta) => T) => sql.param(deltas.map(pick));
-  // The locking read returns the newest version of each row (not the
-  // statement's snapshot), so refused rows are read from it.
-  const result = await ex.execute(sql`
-    with wanted as (
-      select * from unnest(${col((d) => d.levelId)}::int[], ${col((d) => d.onHandDelta)}::int[], ${col((d) => d.reservedDelta)}::int[],
-                           ${col((d) => d.movements)}::int[], ${col((d) => d.minAvailable ?? null)}::int[],
-                           ${col((d) => d.expectedVersion ?? null)}::int[], ${col((d) => d.threshold ?? null)}::int[])
-        as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)),
-    locked as materialized (select l.* from stock_levels l where l.id in (select id from wanted) order by l.id for update),
-    changed as (
+  const holds = (l: string, w: string) =>
+    sql.raw(`(${w}.min_available is null or ${l}.on_hand - ${l}.reserved >= ${w}.min_available)
+         and (${w}.expected_version is null or ${l}.version = ${w}.expected_version)
+         and ${l}.on_hand::bigint + ${w}.on_hand_delta <= ${INT4_MAX}`);
+  const wanted = sql`
+    select * from unnest(${col((d) => d.levelId)}::int[], ${col((d) => d.onHandDelta)}::int[], ${col((d) => d.reservedDelta)}::int[],
+                         ${col((d) => d.movements)}::int[], ${col((d) => d.minAvailable ?? null)}::int[],
+                         ${col((d) => d.expectedVersion ?? null)}::int[], ${col((d) => d.threshold ?? null)}::int[])
+      as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)`;
+  const [lockedResult, changedResult] = await Promise.all([
+    ex.execute(sql`
+      with wanted as (${wanted})
+      select ${holds("l", "w")} as "held", l.on_hand::bigint + w.on_hand_delta > ${INT4_MAX} as "overflow", ${fieldsOf(stockLevels, "l")}
+        from stock_levels l join wanted w on w.id = l.id
+       order by l.id
+         for update of l`),
+    ex.execute(sql`
+      with wanted as (${wanted}),
+      verdict as (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
       update stock_levels l
          set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
              version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
-        from wanted w, locked k
-       where l.id = w.id and k.id = w.id
-         and (w.min_available is null or l.on_hand - l.reserved >= w.min_available)
-         and (w.expected_version is null or l.version = w.expected_version)
-         and l.on_hand::bigint + w.on_hand_delta <= ${INT4_MAX}
-      returning ${fieldsOf(stockLevels, "l")}, k.low_stock_threshold as "thresholdBefore")
-    select true as "applied", false as "overflow", c.* from changed c
-    union all
-    select false, k.on_hand::bigint + w.on_hand_delta > ${INT4_MAX}, ${fieldsOf(stockLevels, "k")}, k.low_stock_threshold
-      from locked k join wanted w on w.id = k.id
-     where k.id not in (select id from changed)
-    order by "id"`);
-  const rows = rowsOf<Record<string, unknown>>(result);
-  const mapped = mapRows<LevelRow>(stockLevels, rows);
-  return mapped.map((row, i) => ({
-    applied: rows[i]!.applied === true,
-    overflow: rows[i]!.overflow === true,
-    row,
-    thresholdBefore: Number(rows[i]!.thresholdBefore),
-  }));
+        from wanted w, verdict v
+       where l.id = w.id and ${holds("l", "w")} and (v."all" or not ${opts.all === true}::boolean)
+      returning ${fieldsOf(stockLevels, "l")}`),
+  ]);
+  const locked = rowsOf<Record<string, unknown>>(lockedResult);
+  const lockedRows = mapRows<LevelRow>(stockLevels, locked);
+  const changed = new Map(mapRows<LevelRow>(stockLevels, rowsOf(changedResult)).map((r) => [r.id, r]));
+  return lockedRows.map((row, i) => {
+    const after = changed.get(row.id);
+    return {
+      applied: after !== undefined,
+      overflow: locked[i]!.overflow === true,
+      held: after !== undefined || locked[i]!.held === true,
+      row: after ?? row,
+      thresholdBefore: row.lowStockThreshold,
+    };
+  });
 }
 
 export async function findLevel(ex: Executor, levelId: number): Promise<LevelRow | null> {
@@ -188,6 +199,38 @@ export async function returnableForOrder(
 /** Serialises work on one key inside the current transaction (released at commit). */
 export async function lockKey(ex: Executor, key: string): Promise<void> {
   await ex.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+}
+
+/** One warehouse's stock of a product, as allocation sees it: active warehouses only. */
+export interface SourceRow {
+  levelId: number;
+  productId: number;
+  warehouseId: number;
+  warehouseCode: string;
+  priority: number;
+  latitude: number | null;
+  longitude: number | null;
+  available: number;
+}
+
+/** The levels of these products in active warehouses, with what each has available now. */
+export async function sourcesOf(ex: Executor, productIds: readonly number[]): Promise<SourceRow[]> {
+  if (productIds.length === 0) return [];
+  return ex
+    .select({
+      levelId: stockLevels.id,
+      productId: stockLevels.productId,
+      warehouseId: warehouses.id,
+      warehouseCode: warehouses.code,
+      priority: warehouses.priority,
+      latitude: warehouses.latitude,
+      longitude: warehouses.longitude,
+      available: sql<number>`(${stockLevels.onHand} - ${stockLevels.reserved})::int`,
+    })
+    .from(stockLevels)
+    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
+    .where(and(anyOf(stockLevels.productId, productIds), eq(warehouses.active, true)))
+    .orderBy(asc(stockLevels.id));
 }
 
 export async function productBySku(ex: Executor, sku: string) {

@@ -42,6 +42,12 @@ export const STOCK_ERROR_CODES = [
 ] as const;
 export type StockErrorCode = (typeof STOCK_ERROR_CODES)[number];
 
+export const ALLOCATION_STRATEGIES = ["PRIORITY", "MOST_AVAILABLE", "NEAREST"] as const;
+export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
+
+export const SPLIT_POLICIES = ["NEVER", "MINIMIZE", "ALLOW"] as const;
+export type SplitPolicy = (typeof SPLIT_POLICIES)[number];
+
 /** `{ A: "A", B: "B" }` of a list: the object shape GraphQL enum registration and `switch`-style lookups want. */
 export function enumObject<const T extends readonly string[]>(values: T): { [K in T[number]]: K } {
   return Object.fromEntries(values.map((v) => [v, v])) as { [K in T[number]]: K };

@@ -106,14 +106,21 @@ export class Ledger {
    */
   async apply(tx: Tx, changes: readonly Change[], opts: WriteOptions): Promise<Applied> {
     const groups = byLevel(changes);
-    const outcomes = await applyLevelDeltas(tx, groups.map((g) => deltaOf(g.changes)));
+    // All or none in the statement too: a refused write leaves every level as
+    // it was (and locked), so the caller may try again in this transaction.
+    const outcomes = await applyLevelDeltas(
+      tx,
+      groups.map((g) => deltaOf(g.changes)),
+      { all: true },
+    );
     const stepped: Step[] = new Array(changes.length);
+    const outcomeOf = (g: LevelGroup) => outcomes.find((x) => x.row.id === g.levelId);
     for (const g of groups) {
-      const o = outcomes.find((x) => x.row.id === g.levelId);
+      const o = outcomeOf(g);
       if (!o) throw refuse.insufficient(g.changes[0]!.sku, g.changes[0]!.warehouseCode, sum(g.changes.map((c) => c.requested)), 0);
-      if (!o.applied) throw refusalOf(g.changes, o);
-      steps(o, g.changes).forEach((step, j) => (stepped[g.indexes[j]!] = step));
+      if (!o.held) throw refusalOf(g.changes, o);
     }
+    for (const g of groups) steps(outcomeOf(g)!, g.changes).forEach((step, j) => (stepped[g.indexes[j]!] = step));
     return this.record(tx, changes.map((change, i) => ({ change, ...stepped[i]! })), [], opts);
   }
 
