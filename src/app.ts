@@ -24,6 +24,7 @@ import { QueryService } from "./stock/query.service.js";
 import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
 import { ReservationService } from "./stock/reservation.service.js";
 import { StockService } from "./stock/stock.service.js";
+import { WarehouseService } from "./stock/warehouse.service.js";
 import { UnitOfWork } from "./stock/unit-of-work.js";
 
 export interface RunningService {
@@ -101,6 +102,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const keys = new ApiKeyService(database, idempotency);
     const services: Services = {
       stock: new StockService(uow, catalog, ledger, idempotency),
+      warehouses: new WarehouseService(catalog, idempotency),
       reservations,
       queries: new QueryService(database, catalog, () => hub.settledUpTo),
       catalog,

@@ -29,7 +29,12 @@ export interface LineRow {
  * taken, returns null. A concurrent claim of the same orderId waits here on
  * the unique key until the first one commits or rolls back.
  */
-export async function claimReservation(ex: Executor, order: OrderKey, ttlSeconds: number, actor: string): Promise<ReservationRow | null> {
+export async function claimReservation(
+  ex: Executor,
+  order: OrderKey,
+  ttlSeconds: number,
+  actor: string,
+): Promise<ReservationRow | null> {
   const rows = await ex
     .insert(reservations)
     .values({ channel: order.channel, orderId: order.orderId, actor, expiresAt: sql`now() + ${ttlSeconds} * interval '1 second'` })

@@ -179,21 +179,32 @@ export async function movementsByOrder(ex: Executor, order: { channel: string; o
     .orderBy(asc(stockMovements.id));
 }
 
-/** Units of a level sold to an order (confirmed or deducted) minus those already returned. */
-export async function returnableForOrder(
+/**
+ * Where an order's units of a product came from (its CONFIRM and DEDUCT
+ * movements), per level in the order they were first sold there, with how
+ * many of them can still come back (sold minus returned).
+ */
+export async function soldToOrder(
   ex: Executor,
   order: { channel: string; orderId: string },
-  levelId: number,
-): Promise<{ sold: number; returnable: number }> {
+  productId: number,
+): Promise<Array<{ levelId: number; warehouseId: number; warehouseCode: string; returnable: number }>> {
   const rows = await ex
     .select({
+      levelId: stockMovements.levelId,
+      warehouseId: stockMovements.warehouseId,
+      warehouseCode: warehouses.code,
       sold: sql<string>`coalesce(sum(-${stockMovements.onHandDelta}) filter (where ${stockMovements.type} in ('CONFIRM','DEDUCT')), 0)`,
       returned: sql<string>`coalesce(sum(${stockMovements.onHandDelta}) filter (where ${stockMovements.type} = 'RETURN'), 0)`,
     })
     .from(stockMovements)
-    .where(and(eq(stockMovements.orderId, order.orderId), eq(stockMovements.channel, order.channel), eq(stockMovements.levelId, levelId)));
-  const sold = Number(rows[0]?.sold ?? 0);
-  return { sold, returnable: sold - Number(rows[0]?.returned ?? 0) };
+    .innerJoin(warehouses, eq(warehouses.id, stockMovements.warehouseId))
+    .where(and(eq(stockMovements.orderId, order.orderId), eq(stockMovements.channel, order.channel), eq(stockMovements.productId, productId)))
+    .groupBy(stockMovements.levelId, stockMovements.warehouseId, warehouses.code)
+    .orderBy(sql`min(${stockMovements.id})`);
+  return rows
+    .filter((r) => Number(r.sold) > 0)
+    .map((r) => ({ levelId: r.levelId, warehouseId: r.warehouseId, warehouseCode: r.warehouseCode, returnable: Number(r.sold) - Number(r.returned) }));
 }
 
 /** Serialises work on one key inside the current transaction (released at commit). */

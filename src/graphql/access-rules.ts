@@ -30,6 +30,7 @@ export const OPERATION_ACCESS = {
     returnStock: "SERVICE",
     createProduct: "ADMIN",
     createWarehouse: "ADMIN",
+    updateWarehouse: "ADMIN",
     receiveStock: "ADMIN",
     adjustStock: "ADMIN",
     setLowStockThreshold: "ADMIN",

@@ -5,11 +5,13 @@ import type { Idempotency } from "../stock/idempotency.js";
 import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
+import type { WarehouseService } from "../stock/warehouse.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "../stock/types.js";
 import type { Loaders } from "./loaders.js";
 
 export interface Services {
   stock: StockService;
+  warehouses: WarehouseService;
   reservations: ReservationService;
   queries: QueryService;
   catalog: Catalog;

@@ -15,7 +15,7 @@ export async function payload<T extends object, E extends object>(work: () => Pr
   try {
     return { ...(await work()), errors: [] };
   } catch (err) {
-    if (err instanceof StockRefusal) return { ...empty, errors: [toStockError(err)] };
+    if (err instanceof StockRefusal) return { ...empty, errors: [err, ...err.others].map(toStockError) };
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import { ReservationLineResolver, ReservationResolver } from "./resolvers/reserv
 import { StockAlertResolver, StockEventResolver } from "./resolvers/stock-event.resolver.js";
 import { StockLevelResolver } from "./resolvers/stock-level.resolver.js";
 import { StockMovementResolver } from "./resolvers/stock-movement.resolver.js";
-import { WarehouseResolver } from "./resolvers/warehouse.resolver.js";
+import { StockCheckSourceResolver, WarehouseResolver } from "./resolvers/warehouse.resolver.js";
 import { DateTime } from "./types/common.types.js";
 import type { EventBus } from "../events/bus.js";
 import { inProcessBus } from "../events/bus.js";
@@ -17,6 +17,7 @@ export const resolvers = [
   AccessResolver,
   ProductResolver,
   WarehouseResolver,
+  StockCheckSourceResolver,
   StockLevelResolver,
   StockMovementResolver,
   ReservationResolver,

@@ -1,14 +1,22 @@
 import type { Database, Executor } from "../db/client.js";
 import { products, warehouses } from "../db/schema.js";
-import { allWarehouses, ensureLevel, findLevelId, productBySku } from "../db/stock.queries.js";
+import { allWarehouses, ensureLevel, findLevelId, productBySku, sourcesOf } from "../db/stock.queries.js";
 import * as limit from "./limits.js";
 import { refuse } from "./stock.errors.js";
-import type { Place } from "./types.js";
+import type { Place, RequestLine } from "./types.js";
 
 export type ProductRow = typeof products.$inferSelect;
 export type WarehouseRow = typeof warehouses.$inferSelect;
 
 export const DEFAULT_WAREHOUSE = "MAIN";
+
+/**
+ * How long what may change is trusted: warehouses (active, priority,
+ * location: updateWarehouse on any instance) and which active levels a
+ * product has. A warehouse deactivated elsewhere stops serving here within
+ * this time.
+ */
+const FRESH_MS = 1000;
 
 /**
  * Resolves skus, warehouse codes and levels to ids, remembering what it found.
@@ -19,7 +27,9 @@ export const DEFAULT_WAREHOUSE = "MAIN";
 export class Catalog {
   private readonly productIds = new Map<string, number>();
   private warehousesByCode = new Map<string, WarehouseRow>();
+  private warehousesAt = 0;
   private readonly levelIds = new Map<string, number>();
+  private readonly soleLevels = new Map<number, { level: (Place & { levelId: number }) | null; at: number }>();
 
   constructor(private readonly database: Database) {}
 
@@ -35,7 +45,7 @@ export class Catalog {
   /** The warehouse for a code; none given: the service chooses (the default warehouse). */
   async warehouse(code: string | undefined | null, ex: Executor = this.database.db): Promise<WarehouseRow> {
     const wanted = code ?? DEFAULT_WAREHOUSE;
-    let row = this.warehousesByCode.get(wanted);
+    let row = performance.now() - this.warehousesAt < FRESH_MS ? this.warehousesByCode.get(wanted) : undefined;
     if (!row) {
       await this.reloadWarehouses(ex);
       row = this.warehousesByCode.get(wanted);
@@ -47,6 +57,7 @@ export class Catalog {
   async reloadWarehouses(ex: Executor = this.database.db): Promise<WarehouseRow[]> {
     const rows = await allWarehouses(ex);
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
+    this.warehousesAt = performance.now();
     return rows;
   }
 
@@ -74,10 +85,37 @@ export class Catalog {
     return ensureLevel(ex, p.productId, p.warehouseId);
   }
 
-  /** Validated request lines as places, one per level (lines that land on one level count as their sum). */
-  async places(lines: readonly limit.Line[]): Promise<Array<Place & { quantity: number }>> {
-    const placed = await Promise.all(lines.map(async (l) => ({ ...(await this.place(l.sku, l.warehouse)), quantity: l.quantity })));
-    return mergeSameLevel(placed);
+  /**
+   * Validated request lines of an outflow (reserve, deduct, checkStock):
+   * those naming a warehouse as places with their level (one per level:
+   * lines that land on one level count as their sum), the others open, for
+   * allocation.
+   */
+  async requestLines(lines: readonly limit.Line[]): Promise<RequestLine[]> {
+    const resolved = await Promise.all(
+      lines.map(async (l): Promise<RequestLine> => {
+        if (l.warehouse === undefined) return { productId: await this.productId(l.sku), sku: l.sku, quantity: l.quantity, place: null };
+        const place = await this.place(l.sku, l.warehouse);
+        return { productId: place.productId, sku: l.sku, quantity: l.quantity, place: { ...place, levelId: await this.existingLevelId(place) } };
+      }),
+    );
+    return mergeSameLevel(resolved);
+  }
+
+  /**
+   * The product's one level in an active warehouse, when it has exactly one
+   * (a shop with one warehouse): every allocation policy then chooses it, so
+   * a single-line reserve can take the coalesced path. Trusted for FRESH_MS.
+   */
+  async soleLevel(productId: number): Promise<(Place & { levelId: number }) | null> {
+    const hit = this.soleLevels.get(productId);
+    if (hit && performance.now() - hit.at < FRESH_MS) return hit.level;
+    const sources = await sourcesOf(this.database.db, [productId]);
+    const only = sources.length === 1 ? sources[0]! : null;
+    const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
+    if (this.soleLevels.size > 10_000) this.soleLevels.clear();
+    this.soleLevels.set(productId, { level, at: performance.now() });
+    return level;
   }
 
   async product(sku: string, ex: Executor = this.database.db): Promise<ProductRow | null> {
@@ -87,14 +125,14 @@ export class Catalog {
 }
 
 /**
- * Lines that resolve to one level (e.g. the default warehouse named and
- * omitted) count as their sum, keeping first-seen order: the guard must see
- * what the request takes from the level in total.
+ * Lines that resolve to one level count as their sum, keeping first-seen
+ * order: the guard must see what the request takes from the level in total.
+ * (Open lines of one product were merged already: limits.lines.)
  */
-function mergeSameLevel<T extends Place & { quantity: number }>(lines: readonly T[]): T[] {
-  const byPlace = new Map<string, T>();
+function mergeSameLevel(lines: readonly RequestLine[]): RequestLine[] {
+  const byPlace = new Map<string, RequestLine>();
   for (const l of lines) {
-    const key = `${l.productId}/${l.warehouseId}`;
+    const key = l.place ? `${l.productId}/${l.place.warehouseId}` : `${l.productId}/*`;
     const seen = byPlace.get(key);
     if (seen) seen.quantity = limit.quantity(seen.quantity + l.quantity, `items (sum of lines of ${l.sku})`);
     else byPlace.set(key, { ...l });

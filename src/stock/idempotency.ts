@@ -24,6 +24,11 @@ export const IDEMPOTENCY_RETENTION_HOURS = 24;
 export class Idempotency {
   constructor(private readonly uow: UnitOfWork) {}
 
+  /** The database, for writes that need no transaction of their own. */
+  get database() {
+    return this.uow.database.db;
+  }
+
   async run<T>(
     operation: string,
     input: { idempotencyKey?: string | null },

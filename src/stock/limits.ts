@@ -1,3 +1,5 @@
+import { type AllocationPolicy, DEFAULT_POLICY, type GeoPoint } from "./allocation.js";
+import { ALLOCATION_STRATEGIES, type AllocationStrategy, SPLIT_POLICIES, type SplitPolicy } from "./enums.js";
 import { InputRejected } from "./stock.errors.js";
 import { DEFAULT_CHANNEL } from "./types.js";
 
@@ -47,6 +49,11 @@ export function sku(s: unknown, field = "sku"): string {
 }
 
 export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
+
+/** A warehouse's priority: lower serves first. */
+export function priority(n: unknown, field = "priority"): number {
+  return nonNegative(n, field, 1_000_000);
+}
 
 /** An idempotency key: 1-255 printable characters (a UUID, an event id…). */
 export function idempotencyKey(s: unknown, field = "idempotencyKey"): string {
@@ -142,4 +149,36 @@ export function lines(input: readonly LineInput[] | undefined | null, field = "i
     }
   });
   return [...merged.values()];
+}
+
+export interface GeoPointInput {
+  latitude: number;
+  longitude: number;
+}
+
+/** Degrees: latitude within ±90, longitude within ±180. */
+export function geoPoint(p: GeoPointInput | null | undefined, field = "location"): GeoPoint | null {
+  if (p == null) return null;
+  const ok = (v: unknown, max: number) => typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= max;
+  if (!ok(p.latitude, 90)) throw new InputRejected(`${field}.latitude must be a number of degrees from -90 to 90`, `${field}.latitude`);
+  if (!ok(p.longitude, 180)) throw new InputRejected(`${field}.longitude must be a number of degrees from -180 to 180`, `${field}.longitude`);
+  return { latitude: p.latitude, longitude: p.longitude };
+}
+
+export interface AllocationInput {
+  strategy?: AllocationStrategy | null;
+  split?: SplitPolicy | null;
+  shipTo?: GeoPointInput | null;
+}
+
+/** How lines naming no warehouse are allocated; absent: PRIORITY + MINIMIZE. NEAREST needs shipTo. */
+export function allocation(input: AllocationInput | null | undefined): AllocationPolicy {
+  if (input == null) return DEFAULT_POLICY;
+  const strategy = input.strategy ?? DEFAULT_POLICY.strategy;
+  const split = input.split ?? DEFAULT_POLICY.split;
+  if (!ALLOCATION_STRATEGIES.includes(strategy)) throw new InputRejected(`allocation.strategy must be one of ${ALLOCATION_STRATEGIES.join(", ")}`, "allocation.strategy");
+  if (!SPLIT_POLICIES.includes(split)) throw new InputRejected(`allocation.split must be one of ${SPLIT_POLICIES.join(", ")}`, "allocation.split");
+  const shipTo = geoPoint(input.shipTo, "allocation.shipTo");
+  if (strategy === "NEAREST" && !shipTo) throw new InputRejected("allocation NEAREST needs shipTo (where the order ships to)", "allocation.shipTo");
+  return { strategy, split, shipTo };
 }

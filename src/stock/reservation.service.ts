@@ -24,6 +24,7 @@ export interface ReserveInput {
   orderId: string;
   items: limit.LineInput[];
   ttlSeconds?: number | null;
+  allocation?: limit.AllocationInput | null;
 }
 export interface OrderRef {
   orderId: string;
@@ -52,9 +53,16 @@ export class ReservationService {
     const orderId = limit.orderId(input.orderId);
     const lines = limit.lines(input.items);
     const ttlSeconds = limit.ttlSeconds(input.ttlSeconds) ?? this.defaultTtlSeconds;
-    const places = await this.catalog.places(lines);
-    const resolved = await Promise.all(places.map(async (p) => ({ ...p, levelId: await this.catalog.existingLevelId(p) })));
-    return { channel: actor.channel, orderId, ttlSeconds, lines: resolved };
+    const policy = limit.allocation(input.allocation);
+    const resolved = await this.catalog.requestLines(lines);
+    const only = resolved.length === 1 ? resolved[0]! : null;
+    if (this.coalescer && only && !only.place) {
+      // A product in one active warehouse only: every policy chooses it, so
+      // the line can take the coalesced path like one that names it.
+      const sole = await this.catalog.soleLevel(only.productId);
+      if (sole) only.place = { ...sole, sku: only.sku, chosen: true };
+    }
+    return { channel: actor.channel, orderId, ttlSeconds, policy, lines: resolved };
   }
 
   /**
@@ -67,10 +75,14 @@ export class ReservationService {
     return this.reserveResolved(req, actor);
   }
 
-  /** Single-line reserves of existing levels share batched transactions when coalescing is on (reserve-batch.ts). */
+  /**
+   * Single-line reserves of one level share batched transactions when
+   * coalescing is on (reserve-batch.ts): a line naming its warehouse, or one
+   * whose product is in one active warehouse only (see resolve).
+   */
   async reserveResolved(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
     const only = req.lines.length === 1 ? req.lines[0]! : null;
-    if (this.coalescer && only && only.levelId !== null) return this.coalescer.reserve(req, actor);
+    if (this.coalescer && only?.place?.levelId != null) return this.coalescer.reserve(req, actor);
     return reserveAlone(this.uow, this.ledger, req, actor);
   }
 

@@ -88,7 +88,7 @@ export class ReserveBatchRunner implements BatchRunner<ReserveJob, ReservationRo
     const changes = claimed.map((i) => {
       const j = batch[i]!;
       const line = j.req.lines[0]!;
-      return reserveChange(line, line.levelId!, line.quantity, j.orderId, claimOf.get(j.orderId)!.id);
+      return reserveChange(line.place!, line.place!.levelId!, line.quantity, j.orderId, claimOf.get(j.orderId)!.id);
     });
     // Not before the batches ahead on these levels hold their locks: then this
     // one queues behind them in the database, in the order they started.
@@ -135,9 +135,9 @@ export class ReserveCoalescer {
     this.scheduler = new ReserveScheduler(runner, { maxBatch: opts.maxBatch, maxConcurrent: opts.maxConcurrent ?? 4 });
   }
 
-  /** Reserves the one line of `req` as part of a batch; settles once that batch has committed. */
+  /** Reserves the one line of `req`, which names its level, as part of a batch; settles once that batch has committed. */
   reserve(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
-    return this.scheduler.submit({ lane: actor.name, levelId: req.lines[0]!.levelId!, orderId: req.orderId, req, actor });
+    return this.scheduler.submit({ lane: actor.name, levelId: req.lines[0]!.place!.levelId!, orderId: req.orderId, req, actor });
   }
 
   stats(): CoalescerStats {

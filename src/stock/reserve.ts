@@ -1,7 +1,8 @@
 import type { CommitWith, Tx } from "../db/client.js";
 import { claimReservation, linesOf, reservationByOrder, type ReservationRow } from "../db/reservation.queries.js";
 import type { Ledger } from "./ledger.js";
-import { refuse, StockRefusal } from "./stock.errors.js";
+import { applyOutflow, readSources, sameRequest } from "./outflow.js";
+import { StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, Place, ResolvedReserve } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
@@ -11,31 +12,28 @@ import type { UnitOfWork } from "./unit-of-work.js";
 /**
  * One request in one transaction, all lines or none. The orderId is claimed
  * first, so a concurrent duplicate waits on the unique key and then finds
- * this reservation instead of touching a level itself.
+ * this reservation instead of touching a level itself. Lines that name no
+ * warehouse are allocated (outflow.ts), read in the same round trip as the claim.
  */
 export function reserveAlone(uow: UnitOfWork, ledger: Ledger, req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
   return uow.run((tx, commit) => reserveIn(tx, commit, ledger, req, actor));
 }
 
 async function reserveIn(tx: Tx, commit: CommitWith, ledger: Ledger, req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
+  const sources = readSources(tx, req);
   const claimed = await claimReservation(tx, req, req.ttlSeconds, actor.name);
-  if (!claimed) return sameAsBefore(tx, req);
-  const changes = req.lines.map((l): Change => {
-    if (l.levelId === null) throw refuse.insufficient(l.sku, l.warehouseCode, l.quantity, 0);
-    return reserveChange(l, l.levelId, l.quantity, req.orderId, claimed.id);
-  });
-  await ledger.apply(tx, changes, { actor, commit });
+  if (!claimed) {
+    await sources.catch(() => {});
+    return sameAsBefore(tx, req);
+  }
+  await applyOutflow(tx, ledger, req, (_line, place, q) => reserveChange(place, place.levelId, q, req.orderId, claimed.id), { actor, commit }, sources);
   return claimed;
 }
 
 /** The orderId is taken: the same lines return that reservation, other lines are a DUPLICATE. */
 export async function sameAsBefore(tx: Tx, req: ResolvedReserve): Promise<ReservationRow> {
   const existing = (await reservationByOrder(tx, req))!;
-  const lines = await linesOf(tx, [existing.id]);
-  const key = (levelId: number | null, q: number) => `${levelId}:${q}`;
-  const had = lines.map((l) => key(l.levelId, l.quantity)).sort();
-  const asked = req.lines.map((l) => key(l.levelId, l.quantity)).sort();
-  if (had.join() !== asked.join()) {
+  if (!sameRequest(req.lines, await linesOf(tx, [existing.id]))) {
     throw new StockRefusal("DUPLICATE", `order "${req.orderId}" already has a reservation with other lines`);
   }
   return existing;

@@ -15,6 +15,9 @@ export interface StockErrorDetails {
  * change back; the API turns it into a `StockError` in the payload.
  */
 export class StockRefusal extends Error {
+  /** Further refusals of the same request (one per short line, say), answered beside this one. */
+  others: StockRefusal[] = [];
+
   constructor(
     readonly code: StockErrorCode,
     message: string,
@@ -22,6 +25,12 @@ export class StockRefusal extends Error {
   ) {
     super(message);
     this.name = "StockRefusal";
+  }
+
+  /** This refusal with `others` beside it. */
+  with(others: StockRefusal[]): this {
+    this.others = others;
+    return this;
   }
 }
 
@@ -50,6 +59,13 @@ export const refuse = {
     new StockRefusal("WAREHOUSE_NOT_FOUND", `no active warehouse with code "${code}"`, { warehouse: code }),
   reservationNotFound: (orderId: string) =>
     new StockRefusal("RESERVATION_NOT_FOUND", `no reservation for order "${orderId}"`),
+  /** No warehouse, or set of warehouses the policy allows, can serve a line the service was to allocate. */
+  unallocated: (sku: string, requested: number, available: number, policy: { strategy: string; split: string }) =>
+    new StockRefusal(
+      "INSUFFICIENT_STOCK",
+      `only ${available} of "${sku}" can be served ${policy.split === "NEVER" ? "from one warehouse" : "across the active warehouses"} (allocation ${policy.strategy}/${policy.split}), ${requested} requested`,
+      { sku, requested, available },
+    ),
   insufficient: (sku: string, warehouse: string, requested: number, available: number) =>
     new StockRefusal(
       "INSUFFICIENT_STOCK",

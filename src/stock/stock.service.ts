@@ -1,15 +1,16 @@
 import { levelsByIds } from "../db/read.queries.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
-import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, returnableForOrder } from "../db/stock.queries.js";
+import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, soldToOrder } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
-import type { Catalog, ProductRow, WarehouseRow } from "./catalog.js";
+import type { Catalog, ProductRow } from "./catalog.js";
 import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
+import { applyOutflow, plan, readSources, sameRequest } from "./outflow.js";
 import * as limit from "./limits.js";
 import { InputRejected, NotPermitted, refuse, StockRefusal } from "./stock.errors.js";
-import type { Actor, Change, LevelChanged, Place } from "./types.js";
+import type { Actor, Change, LevelChanged, Place, RequestLine } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
-import { products, warehouses } from "../db/schema.js";
+import { products } from "../db/schema.js";
 
 /** Mutations not idempotent by an orderId or a reference take an optional idempotency key (idempotency.ts). */
 interface Idempotent {
@@ -22,11 +23,6 @@ export interface CreateProductInput extends Idempotent {
   initialStock?: number | null;
   lowStockThreshold?: number | null;
   warehouse?: string | null;
-}
-export interface CreateWarehouseInput extends Idempotent {
-  code: string;
-  name: string;
-  priority?: number | null;
 }
 export interface ReceiveInput extends Idempotent {
   sku: string;
@@ -53,24 +49,33 @@ export interface DeductInput extends Idempotent {
   orderId?: string | null;
   items: limit.LineInput[];
   reason?: string | null;
+  allocation?: limit.AllocationInput | null;
 }
 export interface CheckLine {
   sku: string;
   requested: number;
+  /** In the warehouse named, or in every active warehouse when the service chooses. */
   available: number;
   sufficient: boolean;
+  /** Where reserveStock would take it from now (empty when it could not). */
+  sources: Array<{ warehouseId: number; quantity: number }>;
 }
 
-/** The level the change left behind and the movement that records it (none when nothing changed). */
+/**
+ * The level the change left behind and the movement that records it (none
+ * when nothing changed); a change of several levels (a return split over the
+ * places an order was served from) lists them all in `changed`.
+ */
 export interface LevelResult {
   level: LevelRow;
   movement: MovementRow | null;
+  changed?: LevelChanged[];
 }
 
 const COUNT_RETRIES = 5;
 
 /**
- * Stock that is not held for an order: products, warehouses, receipts,
+ * Stock that is not held for an order: products, receipts,
  * corrections, thresholds, direct sales and returns. Every change is one
  * transaction of guarded updates plus its ledger rows (see ledger.ts).
  */
@@ -81,25 +86,6 @@ export class StockService {
     private readonly ledger: Ledger,
     private readonly idem: Idempotency,
   ) {}
-
-  async createWarehouse(input: CreateWarehouseInput, actor: Actor): Promise<WarehouseRow> {
-    const code = limit.warehouseCode(input.code, "code");
-    const name = limit.name(input.name);
-    const priority = input.priority ?? 100;
-    if (!Number.isSafeInteger(priority) || priority < 0 || priority > 1_000_000) {
-      throw new InputRejected("priority must be an integer from 0 to 1000000", "priority");
-    }
-    try {
-      const [row] = await this.idem.run("createWarehouse", input, actor, (tx) => tx.insert(warehouses).values({ code, name, priority }).returning());
-      await this.catalog.reloadWarehouses();
-      return row!;
-    } catch (err) {
-      if (sqlState(err) === SQLSTATE.uniqueViolation) {
-        throw new StockRefusal("DUPLICATE", `a warehouse with code "${code}" already exists`, { warehouse: code });
-      }
-      throw err;
-    }
-  }
 
   async createProduct(input: CreateProductInput, actor: Actor): Promise<ProductRow> {
     const sku = limit.sku(input.sku);
@@ -139,41 +125,55 @@ export class StockService {
 
   /**
    * A customer return: onHand grows. It names the order it comes back from,
-   * and no more than that order bought there can come back; only ADMIN may
-   * return stock without an order (that would otherwise create stock).
+   * and goes back where that order took it (the warehouse named, or the
+   * places the order was served from, in the order it was), never more than
+   * the order bought there; only ADMIN may return stock without an order
+   * (that would otherwise create stock), into the warehouse named or MAIN.
    */
   async returnStock(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
+    const named = limit.optionalWarehouse(input.warehouse);
     if (orderId === null && actor.role !== "ADMIN") {
       throw new NotPermitted("a return must name the order it comes back from (orderId); only ADMIN may return stock without one");
     }
-    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
+    const productId = await this.catalog.productId(sku);
+    const place = named !== undefined || orderId === null ? await this.catalog.place(sku, named) : null;
     return this.idem.run("returnStock", input, actor, async (tx, commit) => {
-      const levelId = await this.catalog.levelId(place, tx);
-      if (orderId !== null) {
-        // Two returns of one order must not both pass the check below.
-        const order = { channel: actor.channel, orderId };
-        await lockKey(tx, `return:${order.channel}:${orderId}`);
-        const { sold, returnable } = await returnableForOrder(tx, order, levelId);
-        if (sold === 0) {
-          throw new StockRefusal("RESERVATION_NOT_FOUND", `order "${orderId}" bought no "${sku}" in ${place.warehouseCode}`, {
-            sku,
-            warehouse: place.warehouseCode,
-          });
-        }
-        if (q > returnable) {
-          throw new StockRefusal(
-            "INVALID_QUANTITY",
-            `only ${returnable} of "${sku}" from order "${orderId}" can still be returned, ${q} given`,
-            { sku, warehouse: place.warehouseCode, requested: q, available: returnable },
-          );
-        }
+      if (orderId === null) {
+        const levelId = await this.catalog.levelId(place!, tx);
+        return single(await this.ledger.apply(tx, [returnChange(place!, levelId, q, null, reason)], { actor, commit }));
       }
-      const change: Change = { ...receiveChange(place, levelId, q, orderId, reason), type: "RETURN" };
-      return single(await this.ledger.apply(tx, [change], { actor, commit }));
+      // Two returns of one order must not both pass the checks below.
+      const order = { channel: actor.channel, orderId };
+      await lockKey(tx, `return:${order.channel}:${orderId}`);
+      const sold = (await soldToOrder(tx, order, productId)).filter((s) => !place || s.warehouseId === place.warehouseId);
+      const where = place ? ` in ${place.warehouseCode}` : "";
+      if (sold.length === 0) {
+        throw new StockRefusal("RESERVATION_NOT_FOUND", `order "${orderId}" bought no "${sku}"${where}`, { sku, warehouse: place?.warehouseCode });
+      }
+      const returnable = sold.reduce((sum, s) => sum + s.returnable, 0);
+      if (q > returnable) {
+        throw new StockRefusal("INVALID_QUANTITY", `only ${returnable} of "${sku}" from order "${orderId}" can still be returned${where}, ${q} given`, {
+          sku,
+          warehouse: place?.warehouseCode,
+          requested: q,
+          available: returnable,
+        });
+      }
+      const changes: Change[] = [];
+      let left = q;
+      for (const s of sold) {
+        const back = Math.min(left, s.returnable);
+        if (back === 0) continue;
+        const at: Place = { productId, sku, warehouseId: s.warehouseId, warehouseCode: s.warehouseCode };
+        changes.push(returnChange(at, s.levelId, back, orderId, reason));
+        left -= back;
+        if (left === 0) break;
+      }
+      return single(await this.ledger.apply(tx, changes, { actor, commit }));
     });
   }
 
@@ -263,52 +263,67 @@ export class StockService {
     });
   }
 
-  /** A sale without a reservation: all lines or none. A repeated orderId returns the first sale's movements. */
+  /**
+   * A sale without a reservation: all lines or none; lines naming no
+   * warehouse are allocated (outflow.ts). A repeated orderId returns the
+   * first sale's movements.
+   */
   async deduct(input: DeductInput, actor: Actor): Promise<MovementRow[]> {
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const reason = limit.reason(input.reason);
-    const lines = await this.catalog.places(limit.lines(input.items));
-    const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
+    const out = { lines: await this.catalog.requestLines(limit.lines(input.items)), policy: limit.allocation(input.allocation) };
     return this.idem.run("deductStock", input, actor, async (tx, commit) => {
-      const order = orderId === null ? null : { channel: actor.channel, orderId };
-      if (order !== null && !(await claimDeduction(tx, order))) {
-        const earlier = await movementsByOrder(tx, order, "DEDUCT");
-        const same =
-          earlier.length === lines.length &&
-          lines.every((l, i) => earlier.some((m) => m.levelId === levelIds[i] && -m.onHandDelta === l.quantity));
-        if (!same) throw new StockRefusal("DUPLICATE", `order "${orderId}" was already deducted with other lines`);
-        return earlier;
+      const sources = readSources(tx, out);
+      if (orderId !== null) {
+        const order = { channel: actor.channel, orderId };
+        if (!(await claimDeduction(tx, order))) {
+          await sources.catch(() => {});
+          const earlier = await movementsByOrder(tx, order, "DEDUCT");
+          const taken = earlier.map((m) => ({ productId: m.productId, warehouseId: m.warehouseId, quantity: -m.onHandDelta }));
+          if (!sameRequest(out.lines, taken)) throw new StockRefusal("DUPLICATE", `order "${orderId}" was already deducted with other lines`);
+          return earlier;
+        }
       }
-      const changes: Change[] = lines.map(({ quantity, ...place }, i) => {
-        const levelId = levelIds[i];
-        if (levelId == null) throw refuse.insufficient(place.sku, place.warehouseCode, quantity, 0);
-        return {
-          ...place,
-          levelId,
-          type: "DEDUCT",
-          onHandDelta: -quantity,
-          reservedDelta: 0,
-          requested: quantity,
-          minAvailable: quantity,
-          orderId,
-          reason,
-        };
+      const deduct = (_line: RequestLine, place: Place & { levelId: number }, quantity: number): Change => ({
+        ...place,
+        type: "DEDUCT",
+        onHandDelta: -quantity,
+        reservedDelta: 0,
+        requested: quantity,
+        minAvailable: quantity,
+        orderId,
+        reason,
       });
-      return (await this.ledger.apply(tx, changes, { actor, commit })).changed.map((c) => c.movement);
+      return (await applyOutflow(tx, this.ledger, out, deduct, { actor, commit }, sources)).changed.map((c) => c.movement);
     });
   }
 
-  /** Can these lines be reserved right now? Reads only. */
-  async check(items: limit.LineInput[]): Promise<CheckLine[]> {
-    const lines = await this.catalog.places(limit.lines(items));
-    const levelIds = await Promise.all(lines.map((l) => this.catalog.existingLevelId(l)));
-    // One statement for all lines.
-    const found = await levelsByIds(this.uow.database.db, levelIds.filter((id): id is number => id !== null));
-    const byId = new Map(found.map((l) => [l.id, l]));
-    return lines.map((l, i) => {
-      const level = byId.get(levelIds[i] ?? -1);
-      const available = level ? level.onHand - level.reserved : 0;
-      return { sku: l.sku, requested: l.quantity, available, sufficient: available >= l.quantity };
+  /**
+   * Could these lines be reserved right now, and from where? Reads only: the
+   * sources are those reserveStock with the same allocation would choose now.
+   */
+  async check(items: limit.LineInput[], allocation?: limit.AllocationInput | null): Promise<CheckLine[]> {
+    const out = { lines: await this.catalog.requestLines(limit.lines(items)), policy: limit.allocation(allocation) };
+    const db = this.uow.database.db;
+    const namedIds = out.lines.flatMap((l) => (l.place?.levelId != null ? [l.place.levelId] : []));
+    // One round trip: the named levels and the sources of the others.
+    const [named, sources] = await Promise.all([levelsByIds(db, namedIds), readSources(db, out)]);
+    const levelOf = new Map(named.map((l) => [l.id, l]));
+    const whole = plan(out, sources);
+    const shortOf = new Map(whole.short.map((s) => [s.line, s.available]));
+    // Where the servable lines would come from, were the short ones left out.
+    const planned = whole.short.length === 0 ? whole : plan({ ...out, lines: out.lines.filter((l) => !shortOf.has(l)) }, sources);
+    return out.lines.map((line) => {
+      if (line.place) {
+        const level = line.place.levelId !== null ? levelOf.get(line.place.levelId) : undefined;
+        const available = level ? level.onHand - level.reserved : 0;
+        const sufficient = available >= line.quantity;
+        return { sku: line.sku, requested: line.quantity, available, sufficient, sources: sufficient ? [{ warehouseId: line.place.warehouseId, quantity: line.quantity }] : [] };
+      }
+      const available = sources.filter((s) => s.productId === line.productId).reduce((sum, s) => sum + Math.max(0, s.available), 0);
+      const sufficient = !shortOf.has(line);
+      const parts = planned.parts.filter((p) => p.line === line);
+      return { sku: line.sku, requested: line.quantity, available, sufficient, sources: parts.map((p) => ({ warehouseId: p.place.warehouseId, quantity: p.quantity })) };
     });
   }
 }
@@ -317,7 +332,11 @@ function receiveChange(place: Place, levelId: number, q: number, orderId: string
   return { ...place, levelId, type: "RECEIVE", onHandDelta: q, reservedDelta: 0, requested: q, orderId, reason };
 }
 
+function returnChange(place: Place, levelId: number, q: number, orderId: string | null, reason: string | null | undefined): Change {
+  return { ...receiveChange(place, levelId, q, orderId, reason), type: "RETURN" };
+}
+
 function single(applied: { changed: LevelChanged[] }): LevelResult {
   const first = applied.changed[0]!;
-  return { level: first.level, movement: first.movement };
+  return { level: first.level, movement: first.movement, changed: applied.changed };
 }

@@ -1,6 +1,7 @@
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
 import type { ProductRow, WarehouseRow } from "./catalog.js";
+import type { AllocationPolicy } from "./allocation.js";
 import type { MovementType, Role } from "./enums.js";
 
 export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode } from "./enums.js";
@@ -65,10 +66,24 @@ export interface LevelChanged {
   movement: MovementRow;
 }
 
-/** What a reserve asks for once validated and resolved: one line per level. */
+/**
+ * A request line of an outflow once resolved: `place` when it names a
+ * warehouse (with its level, null if the product never had stock there),
+ * null when the service chooses (allocation.ts).
+ */
+export interface RequestLine {
+  productId: number;
+  sku: string;
+  quantity: number;
+  /** `chosen`: the request named no warehouse, and this one was the only one that could serve. */
+  place: (Place & { levelId: number | null; chosen?: boolean }) | null;
+}
+
+/** What a reserve asks for once validated and resolved. */
 export interface ResolvedReserve {
   channel: string;
   orderId: string;
   ttlSeconds: number;
-  lines: Array<Place & { levelId: number | null; quantity: number }>;
+  lines: RequestLine[];
+  policy: AllocationPolicy;
 }

@@ -58,6 +58,8 @@ const VALID: Record<string, Valid> = {
   first: int(1, 500),
   expectedVersion: INT32, // any version: a wrong one is a VERSION_CONFLICT, not bad input
   priority: INT32,
+  latitude: (v) => typeof v === "number" && Math.abs(v) <= 90,
+  longitude: (v) => typeof v === "number" && Math.abs(v) <= 180,
 };
 /** How many items a list argument takes. */
 const LIST_LENGTH: Record<string, (n: number) => boolean> = {
@@ -86,6 +88,7 @@ const HOSTILE: Record<string, unknown[]> = {
   Int: [-1, 0, 1_000_001, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1.5, -0.5, "1", true, null],
   String: ["", "   ", MEGABYTE, ...CONTROL, ...SQL, 123, false, ["a"], { a: 1 }, null],
   Boolean: ["true", 1, null],
+  Float: [90.5, -90.5, 180.5, -180.5, 1e300, "1", true, null],
   enum: ["NOT_A_VALUE", "admin", "", 1, null],
 };
 

@@ -175,6 +175,10 @@ export function validFiller(fx: Fixture): Filler {
         return leaf.required ? 600 : undefined;
       case "role":
         return "VIEWER";
+      case "latitude":
+        return 31.23;
+      case "longitude":
+        return 121.47;
     }
     if (!leaf.required) return undefined;
     if (isEnumType(leaf.type)) return leaf.type.getValues()[0]!.value;

@@ -4,6 +4,24 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** How the service chooses warehouses for lines that name none. Lines that name a warehouse are taken from it. */
+export type AllocationInput = {
+  /** Where the order ships to (就近发货); needed by NEAREST. */
+  shipTo?: GeoPointInput | null | undefined;
+  /** Whether and how an order may be split over warehouses. */
+  split?: SplitPolicy | null | undefined;
+  /** The order in which warehouses are tried. */
+  strategy?: AllocationStrategy | null | undefined;
+};
+
+export type AllocationStrategy =
+  /** The warehouse with the most available first. */
+  | 'MOST_AVAILABLE'
+  /** The warehouse closest to shipTo first (great-circle distance); warehouses without a location last, by priority. */
+  | 'NEAREST'
+  /** Warehouses by ascending priority, then code. */
+  | 'PRIORITY';
+
 export type CreateProductInput = {
   /** Optional, 1-255 characters of your choosing (a UUID). A retry with the same key and input returns the first result instead of applying the change again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept 24 hours, per API key. */
   idempotencyKey?: string | null | undefined;
@@ -13,6 +31,14 @@ export type CreateProductInput = {
   name: string;
   sku: string;
   warehouse?: string | null | undefined;
+};
+
+/** A place on Earth: degrees, WGS 84. */
+export type GeoPointInput = {
+  /** Degrees north (-90 to 90). */
+  latitude: number;
+  /** Degrees east (-180 to 180). */
+  longitude: number;
 };
 
 export type MovementType =
@@ -42,12 +68,22 @@ export type ReservationStatus =
   | 'RELEASED';
 
 export type ReserveStockInput = {
+  /** How lines naming no warehouse are allocated; omitted: PRIORITY and MINIMIZE. */
+  allocation?: AllocationInput | null | undefined;
   items: Array<StockLineInput>;
   /** The caller's order id. Reserving again with the same id and the same lines returns the same reservation. */
   orderId: string;
   /** How long the hold lasts unpaid; the server has a default (30 minutes). */
   ttlSeconds?: number | null | undefined;
 };
+
+export type SplitPolicy =
+  /** Each line from the strategy's first warehouse that has stock, a line split where one runs short. */
+  | 'ALLOW'
+  /** As few warehouses as possible for the whole request; ties by the strategy's order. */
+  | 'MINIMIZE'
+  /** All lines from one warehouse, or refused with INSUFFICIENT_STOCK. */
+  | 'NEVER';
 
 export type StockErrorCode =
   | 'DUPLICATE'

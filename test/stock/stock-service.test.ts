@@ -54,6 +54,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
       if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
     });
 
+    const warehouses = () => t.service.services.warehouses;
     const stock = () => t.service.services.stock;
     const reservations = () => t.service.services.reservations;
     const queries = () => t.service.services.queries;
@@ -70,7 +71,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
 
     async function newWarehouse(): Promise<string> {
       const code = uniqueSku("WH");
-      await stock().createWarehouse({ code, name: `warehouse ${code}` }, ACTOR);
+      await warehouses().create({ code, name: `warehouse ${code}` }, ACTOR);
       return code;
     }
 
@@ -212,7 +213,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
     describe("createWarehouse", () => {
       it("creates a warehouse that can hold stock at once", async () => {
         const code = uniqueSku("WH");
-        const row = await stock().createWarehouse({ code, name: "Second", priority: 5 }, ACTOR);
+        const row = await warehouses().create({ code, name: "Second", priority: 5 }, ACTOR);
         expect(row).toMatchObject({ code, name: "Second", priority: 5, active: true });
         const sku = await newProduct(0);
         await stock().receive({ sku, quantity: 3, warehouse: code }, ACTOR);
@@ -221,10 +222,10 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
 
       it("refuses a duplicate code and changes nothing", async () => {
         const code = await newWarehouse();
-        const err = await expectRefused([], () => stock().createWarehouse({ code, name: "again" }, ACTOR), "DUPLICATE");
+        const err = await expectRefused([], () => warehouses().create({ code, name: "again" }, ACTOR), "DUPLICATE");
         expect(err.details.warehouse).toBe(code);
-        await expectRefused([], () => stock().createWarehouse({ code: "MAIN", name: "again" }, ACTOR), "DUPLICATE");
-        await expectRejected([], () => stock().createWarehouse({ code: "white space", name: "x" }, ACTOR));
+        await expectRefused([], () => warehouses().create({ code: "MAIN", name: "again" }, ACTOR), "DUPLICATE");
+        await expectRejected([], () => warehouses().create({ code: "white space", name: "x" }, ACTOR));
       });
     });
 
@@ -476,7 +477,8 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
           () => reserve(orderId, [{ sku: a, quantity: 2 }, { sku: short, quantity: 2 }, { sku: b, quantity: 2 }]),
           "INSUFFICIENT_STOCK",
         );
-        expect(err.details).toMatchObject({ sku: short, warehouse: "MAIN", requested: 2, available: 1 });
+        // The line named no warehouse: no warehouse (here, only MAIN) can serve it.
+        expect(err.details).toMatchObject({ sku: short, requested: 2, available: 1 });
         expect(await queries().reservation(orderId, "default")).toBeNull();
         expect(await orderMovements(orderId)).toEqual([]);
 
@@ -749,14 +751,14 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
         const sku = await newProduct(5);
         const err = await expectRefused(
           [sku],
-          () => stock().deduct({ orderId: newOrder(), items: [{ sku, quantity: 3 }, { sku, quantity: 3, warehouse: "MAIN" }] }, ACTOR),
+          () => stock().deduct({ orderId: newOrder(), items: [{ sku, quantity: 3, warehouse: "MAIN" }, { sku, quantity: 3, warehouse: "MAIN" }] }, ACTOR),
           "INSUFFICIENT_STOCK",
         );
         expect(err.details).toMatchObject({ sku, requested: 6, available: 5 });
 
         await stock().receive({ sku, quantity: 5 }, ACTOR);
         const orderId = newOrder();
-        const first = await stock().deduct({ orderId, items: [{ sku, quantity: 3 }, { sku, quantity: 3, warehouse: "MAIN" }] }, ACTOR);
+        const first = await stock().deduct({ orderId, items: [{ sku, quantity: 3, warehouse: "MAIN" }, { sku, quantity: 3, warehouse: "MAIN" }] }, ACTOR);
         expect(first.map((m) => [m.type, m.onHandDelta])).toEqual([["DEDUCT", -6]]);
         // The same sale spelled as one line is the same sale.
         const again = await expectNoChange([sku], () => stock().deduct({ orderId, items: [{ sku, quantity: 6 }] }, ACTOR));
@@ -838,14 +840,15 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
             { sku: a, quantity: 1, warehouse: code },
           ]),
         );
+        const main = (await t.service.services.catalog.warehouse("MAIN")).id;
         expect(lines).toEqual([
-          { sku: a, requested: 6, available: 6, sufficient: true },
-          { sku: b, requested: 1, available: 0, sufficient: false },
-          { sku: a, requested: 1, available: 0, sufficient: false },
+          { sku: a, requested: 6, available: 6, sufficient: true, sources: [{ warehouseId: main, quantity: 6 }] },
+          { sku: b, requested: 1, available: 0, sufficient: false, sources: [] },
+          { sku: a, requested: 1, available: 0, sufficient: false, sources: [] },
         ]);
-        // The default warehouse named and omitted is one place: the lines count as their sum.
-        expect(await stock().check([{ sku: a, quantity: 4 }, { sku: a, quantity: 3, warehouse: "MAIN" }])).toEqual([
-          { sku: a, requested: 7, available: 6, sufficient: false },
+        // Lines naming one warehouse are one place: the lines count as their sum.
+        expect(await stock().check([{ sku: a, quantity: 4, warehouse: "MAIN" }, { sku: a, quantity: 3, warehouse: "MAIN" }])).toEqual([
+          { sku: a, requested: 7, available: 6, sufficient: false, sources: [] },
         ]);
         await expect(stock().check([{ sku: uniqueSku("NOPE"), quantity: 1 }])).rejects.toMatchObject({ code: "PRODUCT_NOT_FOUND" });
         await expect(stock().check([{ sku: a, quantity: 1, warehouse: "NO-SUCH-WH" }])).rejects.toMatchObject({ code: "WAREHOUSE_NOT_FOUND" });

@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from "type-graphql";
+import { GeoPointInput } from "../types/geo.type.js";
 import { IdempotencyKeyField } from "./idempotency.field.js";
 
 @InputType()
@@ -37,6 +38,30 @@ export class CreateWarehouseInput {
   @Field(() => Int, { nullable: true, defaultValue: 100 })
   priority?: number | null;
 
+  @Field(() => GeoPointInput, { nullable: true, description: "Where it is, for NEAREST allocation." })
+  location?: GeoPointInput | null;
+
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
+}
+
+@InputType({ description: "Changes to a warehouse: fields left out stay as they are." })
+export class UpdateWarehouseInput {
+  @Field(() => String, { description: "The warehouse to change (codes never change)." })
+  code!: string;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Int, { nullable: true, description: "Lower is tried first when the service chooses a warehouse." })
+  priority?: number | null;
+
+  @Field(() => GeoPointInput, { nullable: true, description: "Where it is; null forgets the location." })
+  location?: GeoPointInput | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "false: the warehouse keeps its stock and history, and holds already made can be confirmed or released, but it serves nothing new.",
+  })
+  active?: boolean | null;
 }

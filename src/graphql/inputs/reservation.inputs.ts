@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from "type-graphql";
+import { AllocationInput } from "./allocation.input.js";
 import { StockLineInput } from "./stock-line.input.js";
 
 @InputType()
@@ -13,6 +14,9 @@ export class ReserveStockInput {
 
   @Field(() => Int, { nullable: true, description: "How long the hold lasts unpaid; the server has a default (30 minutes)." })
   ttlSeconds?: number | null;
+
+  @Field(() => AllocationInput, { nullable: true, description: "How lines naming no warehouse are allocated; omitted: PRIORITY and MINIMIZE." })
+  allocation?: AllocationInput | null;
 }
 
 @InputType()

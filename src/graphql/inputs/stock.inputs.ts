@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from "type-graphql";
 import { IdempotencyKeyField } from "./idempotency.field.js";
+import { AllocationInput } from "./allocation.input.js";
 import { StockLineInput } from "./stock-line.input.js";
 
 @InputType()
@@ -75,6 +76,9 @@ export class DeductStockInput {
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
+
+  @Field(() => AllocationInput, { nullable: true, description: "How lines naming no warehouse are allocated; omitted: PRIORITY and MINIMIZE." })
+  allocation?: AllocationInput | null;
 }
 
 @InputType()

@@ -4,6 +4,7 @@ import { actorOf } from "../context.js";
 import { parseId } from "../cursors.js";
 import { payload } from "../errors.js";
 import { PAGE_SIZE } from "../paging.js";
+import { AllocationInput } from "../inputs/allocation.input.js";
 import { StockLineInput } from "../inputs/stock-line.input.js";
 import { AdjustStockInput, DeductStockInput, ReceiveStockInput, ReturnStockInput, SetLowStockThresholdInput } from "../inputs/stock.inputs.js";
 import { DeductStockPayload, StockLevelPayload } from "../types/payloads.js";
@@ -18,8 +19,13 @@ const noLevel = { level: null, movement: null };
 export class StockLevelResolver {
   @Authorized("PUBLIC")
   @Query(() => StockCheck, { description: "Can these lines be reserved right now? Changes nothing." })
-  async checkStock(@Arg("items", () => [StockLineInput]) items: StockLineInput[], @Ctx() ctx: Context) {
-    const lines = await ctx.services.stock.check(items);
+  async checkStock(
+    @Arg("items", () => [StockLineInput]) items: StockLineInput[],
+    @Arg("allocation", () => AllocationInput, { nullable: true, description: "As reserveStock would allocate lines naming no warehouse." })
+    allocation: AllocationInput | null,
+    @Ctx() ctx: Context,
+  ) {
+    const lines = await ctx.services.stock.check(items, allocation);
     return { available: lines.every((l) => l.sufficient), lines };
   }
 

@@ -1,6 +1,8 @@
 import { registerEnumType } from "type-graphql";
 import {
   ALERT_KINDS,
+  ALLOCATION_STRATEGIES,
+  type AllocationStrategy as DomainAllocationStrategy,
   type AlertKind,
   enumObject,
   MOVEMENT_TYPES,
@@ -9,6 +11,8 @@ import {
   type ReservationStatus as DomainReservationStatus,
   type Role as DomainRole,
   ROLES,
+  SPLIT_POLICIES,
+  type SplitPolicy as DomainSplitPolicy,
   STOCK_ERROR_CODES,
   type StockErrorCode as DomainStockErrorCode,
 } from "../../stock/enums.js";
@@ -26,6 +30,27 @@ export type StockErrorCode = DomainStockErrorCode;
 export const StockAlertKind = enumObject(ALERT_KINDS);
 export type StockAlertKind = AlertKind;
 
+export const AllocationStrategy = enumObject(ALLOCATION_STRATEGIES);
+export type AllocationStrategy = DomainAllocationStrategy;
+export const SplitPolicy = enumObject(SPLIT_POLICIES);
+export type SplitPolicy = DomainSplitPolicy;
+
+registerEnumType(AllocationStrategy, {
+  name: "AllocationStrategy",
+  valuesConfig: {
+    PRIORITY: { description: "Warehouses by ascending priority, then code." },
+    MOST_AVAILABLE: { description: "The warehouse with the most available first." },
+    NEAREST: { description: "The warehouse closest to shipTo first (great-circle distance); warehouses without a location last, by priority." },
+  } satisfies Record<DomainAllocationStrategy, { description: string }>,
+});
+registerEnumType(SplitPolicy, {
+  name: "SplitPolicy",
+  valuesConfig: {
+    NEVER: { description: "All lines from one warehouse, or refused with INSUFFICIENT_STOCK." },
+    MINIMIZE: { description: "As few warehouses as possible for the whole request; ties by the strategy's order." },
+    ALLOW: { description: "Each line from the strategy's first warehouse that has stock, a line split where one runs short." },
+  } satisfies Record<DomainSplitPolicy, { description: string }>,
+});
 registerEnumType(Role, { name: "Role" });
 registerEnumType(ReservationStatus, { name: "ReservationStatus" });
 registerEnumType(MovementType, {

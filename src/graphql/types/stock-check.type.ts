@@ -1,5 +1,13 @@
 import { Field, Int, ObjectType } from "type-graphql";
 
+@ObjectType({ description: "Per line: which warehouses would serve it, as reserveStock with the same allocation would choose now." })
+export class StockCheckSource {
+  warehouseId!: number;
+
+  @Field(() => Int)
+  quantity!: number;
+}
+
 @ObjectType()
 export class StockCheckLine {
   @Field(() => String)
@@ -13,6 +21,9 @@ export class StockCheckLine {
 
   @Field(() => Boolean)
   sufficient!: boolean;
+
+  @Field(() => [StockCheckSource], { description: "Where reserveStock would take this line from now; empty when it could not." })
+  sources!: StockCheckSource[];
 }
 
 @ObjectType()

@@ -14,6 +14,9 @@ export class Warehouse {
   @Field(() => Int, { description: "Lower is tried first when the service chooses a warehouse." })
   priority!: number;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "Whether it serves: an inactive warehouse keeps its stock and history but nothing new is taken from or put into it." })
   active!: boolean;
+
+  latitude!: number | null;
+  longitude!: number | null;
 }
