@@ -156,7 +156,11 @@ function takeInOrder(wants: readonly Want[], sourcesOf: (w: Want) => readonly So
   return short.length > 0 ? { parts: [], short } : { parts, short };
 }
 
-/** NEVER: the first warehouse (in order) that covers every line; else the lines short in the one that covers most. */
+/**
+ * NEVER: the first warehouse (in order) that covers every line. Else the
+ * lines short in the one that covers most, each with the most any one
+ * warehouse has of it (what NEVER could give that line alone).
+ */
 function fromOne(wants: readonly Want[], warehouses: readonly Warehouse[], of: (w: Want) => readonly Source[]): Allocation {
   let best: { allocation: Allocation; covered: number } | null = null;
   for (const wh of warehouses) {
@@ -165,7 +169,9 @@ function fromOne(wants: readonly Want[], warehouses: readonly Warehouse[], of: (
     const covered = wants.length - allocation.short.length;
     if (!best || covered > best.covered) best = { allocation, covered };
   }
-  return best?.allocation ?? { parts: [], short: wants.map((w) => ({ index: w.index, available: 0 })) };
+  const most = (index: number) => Math.max(0, ...of(wants.find((w) => w.index === index)!).map((s) => s.available));
+  const short = best?.allocation.short ?? wants.map((w) => ({ index: w.index, available: 0 }));
+  return { parts: [], short: short.map((s) => ({ index: s.index, available: most(s.index) })) };
 }
 
 /**
