@@ -47,6 +47,45 @@ export class RawSql {
     }
   }
 
+  /**
+   * A reserve whose line names no warehouse, allocated PRIORITY + MINIMIZE
+   * for one line: claim, read the product's levels in active warehouses,
+   * then one guarded UPDATE on the first by priority that has the quantity
+   * (the next one if a concurrent order took it), the movement and the line.
+   */
+  async reserveAllocated(orderId: string, productId: number, quantity = 1): Promise<string> {
+    try {
+      return await this.sql.begin(async (tx) => {
+        const [claim] = await tx<{ id: string }[]>`
+          insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
+          on conflict (channel, order_id) do nothing returning id`;
+        if (!claim) return "DUPLICATE";
+        const sources = await tx<{ id: number; warehouse_id: number }[]>`
+          select l.id, l.warehouse_id from stock_levels l join warehouses w on w.id = l.warehouse_id
+          where l.product_id = ${productId} and w.active and l.on_hand - l.reserved >= ${quantity}
+          order by w.priority, w.code`;
+        for (const s of sources) {
+          const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
+            update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+            where id = ${s.id} and on_hand - reserved >= ${quantity}
+            returning on_hand, reserved, version`;
+          if (!after) continue;
+          await tx`
+            insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                         on_hand_after, reserved_after, version, order_id, actor)
+            values (${s.id}, ${productId}, ${s.warehouse_id}, 'RESERVE', 0, ${quantity},
+                    ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
+          await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${s.id}, ${quantity})`;
+          return "ok";
+        }
+        throw new Refused();
+      });
+    } catch (e) {
+      if (e instanceof Refused) return "INSUFFICIENT_STOCK";
+      throw e;
+    }
+  }
+
   /** confirmReservation / releaseReservation: the status guard, then one guarded UPDATE and movement per line. */
   async finish(orderId: string, to: "CONFIRMED" | "RELEASED"): Promise<string> {
     return this.sql.begin(async (tx) => {
@@ -105,6 +144,30 @@ export class RawSql {
       ), l as (
         insert into stock_levels (product_id, warehouse_id, on_hand, version)
         select p.id, w.id, ${stock}::int, 1 from p, warehouses w where w.code = 'MAIN'
+        returning id, product_id, warehouse_id, on_hand
+      )
+      insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                   on_hand_after, reserved_after, version, reason, actor)
+      select id, product_id, warehouse_id, 'RECEIVE', on_hand, 0, on_hand, 0, 1, 'bench seed', 'bench' from l`;
+    return this.levels(prefix);
+  }
+
+  /**
+   * `n` products with `stock` units in each of the warehouses `codes` (made
+   * if missing, priorities in the given order), as the service would write them.
+   */
+  async seedAcross(prefix: string, n: number, stock: number, codes: readonly string[]): Promise<LevelRef[]> {
+    await this.sql`
+      insert into warehouses (code, name, priority)
+      select code, 'bench ' || code, 10 + ord from unnest(${codes as string[]}::text[]) with ordinality as c(code, ord)
+      on conflict (code) do nothing`;
+    await this.sql`
+      with p as (
+        insert into products (sku, name)
+        select ${prefix} || '-' || g, 'bench product ' || g from generate_series(1, ${n}::int) g returning id
+      ), l as (
+        insert into stock_levels (product_id, warehouse_id, on_hand, version)
+        select p.id, w.id, ${stock}::int, 1 from p, warehouses w where w.code = any(${codes as string[]})
         returning id, product_id, warehouse_id, on_hand
       )
       insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,

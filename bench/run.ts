@@ -19,9 +19,9 @@ import { live, type LiveResult } from "./live.js";
 import { type ProfileSummary, summarizeProfile } from "./profile.js";
 import { RawSql } from "./raw-sql.js";
 import { markdownTable, progressHeader, progressLine, ratio, type Row } from "./report.js";
-import { apiLoad, type Bench, hot, type Knobs, lifecycle, primeCatalog, PRODUCTS, reads, reserveStep, spread } from "./scenarios.js";
+import { apiLoad, type Bench, hot, type Knobs, lifecycle, multiWarehouse, primeCatalog, PRODUCTS, reads, reserveStep, spread } from "./scenarios.js";
 
-const GROUPS = ["spread", "hot", "lifecycle", "reads", "live", "pglite"] as const;
+const GROUPS = ["spread", "hot", "lifecycle", "reads", "multi", "live", "pglite"] as const;
 
 // The bench's settings, read once here.
 const env = process.env;
@@ -137,6 +137,11 @@ async function main(): Promise<void> {
     if (wants("reads")) {
       statements = await statementsPerRequest(databaseUrl, [10, 100]);
       await reads(b, otherConnections, statements);
+    }
+    if (wants("multi")) {
+      const levels = await raw.seedAcross(`${run}-M`, 2_000, 1_000_000, [`${run}-W1`, `${run}-W2`, `${run}-W3`]);
+      await primeCatalog(server.url, TEST_ADMIN_KEY, [...new Set(levels.map((l) => l.sku))]);
+      await multiWarehouse(b, otherConnections, levels);
     }
     if (wants("live")) liveResult = await live(b);
     if (wants("pglite")) await embedded(b, rows.find((r) => r.scenario.startsWith("baseline: spread") && r.connections === otherConnections));

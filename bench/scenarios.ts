@@ -147,6 +147,23 @@ async function hotChecks(b: Bench, level: LevelRef, m: Measured): Promise<{ chec
   };
 }
 
+/**
+ * Reserve 1 unit of a random sku stocked in three warehouses, the line naming
+ * none: allocated (PRIORITY + MINIMIZE) by the server, by the first warehouse
+ * by priority that has it in the baseline (the same choice here). Half the
+ * skus serve the baseline, half the server.
+ */
+export async function multiWarehouse(b: Bench, connections: number, levels: readonly LevelRef[]): Promise<void> {
+  const products = [...new Map(levels.map((l) => [l.productId, l])).values()];
+  const half = Math.floor(products.length / 2);
+  const rawSide = products.slice(0, half);
+  const apiSide = products.slice(half);
+  const raw = await rawLoad(b, connections, () => b.raw.reserveAllocated(newOrderId(b, "rm"), pick(rawSide).productId), { expected: ["ok", "INSUFFICIENT_STOCK"] });
+  const baseline = b.add({ scenario: "baseline: reserve over 3 warehouses (raw SQL)", connections, m: raw, checks: okCount(raw), pass: raw.errors === 0 });
+  const m = await apiLoad(b, connections, [reserveStep(b, "am", () => pick(apiSide).sku)], { expected: ["INSUFFICIENT_STOCK"] });
+  b.add({ scenario: "reserve with allocation, 3 warehouses", connections, m, baseline, checks: okCount(m), pass: m.errors === 0 });
+}
+
 /** reserve → confirm (or → release), one order after another per connection; throughput counts requests. */
 export async function lifecycle(b: Bench, connections: number, to: "CONFIRMED" | "RELEASED"): Promise<void> {
   const name = to === "CONFIRMED" ? "confirm" : "release";
