@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   doublePrecision,
   index,
   integer,
@@ -53,6 +54,10 @@ export const products = pgTable("products", {
   id: serial().primaryKey(),
   sku: text().notNull().unique(),
   name: text().notNull(),
+  /** Every receipt names a lot and every outflow is picked from lots (FEFO). Fixed at creation. */
+  tracksLots: boolean("tracks_lots").notNull().default(false),
+  /** A lot stops being sold this many days before it expires (its sellBy). */
+  removalDays: integer("removal_days").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -67,12 +72,17 @@ export const stockLevels = pgTable(
     reserved: integer().notNull().default(0),
     lowStockThreshold: integer("low_stock_threshold").notNull().default(0),
     version: integer().notNull().default(0),
+    /** On hand but not sellable: the unreserved stock of expired lots. available = onHand - reserved - unsellable. */
+    unsellable: integer().notNull().default(0),
+    /** The product's tracksLots, kept here so the lot-sum check can skip other levels. */
+    tracksLots: boolean("tracks_lots").notNull().default(false),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("stock_levels_product_warehouse_key").on(t.productId, t.warehouseId),
     index("stock_levels_warehouse_idx").on(t.warehouseId),
     check("stock_levels_reserved_within_on_hand", sql`${t.reserved} >= 0 AND ${t.reserved} <= ${t.onHand}`),
+    check("stock_levels_unsellable_within_unreserved", sql`${t.unsellable} >= 0 AND ${t.reserved} + ${t.unsellable} <= ${t.onHand}`),
     check("stock_levels_threshold_non_negative", sql`${t.lowStockThreshold} >= 0`),
   ],
 );
@@ -148,6 +158,8 @@ export const stockMovements = pgTable(
     version: integer().notNull(),
     /** The level's low-stock threshold after this change (null on rows written before it was recorded). */
     thresholdAfter: integer("threshold_after"),
+    /** The level's unsellable stock (expired lots) after this change. */
+    unsellableAfter: integer("unsellable_after").notNull().default(0),
     /** The sales channel of the order (or of the caller, for changes without one). */
     channel: channel(),
     orderId: text("order_id"),
@@ -180,9 +192,81 @@ export const stockAlerts = pgTable(
     availableBefore: integer("available_before").notNull(),
     availableAfter: integer("available_after").notNull(),
     movementId: bigint("movement_id", { mode: "number" }),
+    /** LOT_EXPIRING and LOT_EXPIRED: the lot. */
+    lotId: integer("lot_id"),
     createdAt: createdAt(),
   },
   (t) => [index("stock_alerts_warehouse_idx").on(t.warehouseId, t.id)],
+);
+
+/**
+ * Lots (batches) of a lot-tracked product in one stock level. The level's
+ * onHand and reserved are the sums of its lots' (a deferred check at commit
+ * enforces it), its unsellable the unreserved stock of its expired lots.
+ */
+export const stockLots = pgTable(
+  "stock_lots",
+  {
+    id: serial().primaryKey(),
+    levelId: integer("level_id")
+      .notNull()
+      .references(() => stockLevels.id),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    warehouseId: integer("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    /** The supplier's batch code: one expiry date per product and code. */
+    code: text().notNull(),
+    expiresOn: date("expires_on", { mode: "string" }),
+    /** expiresOn minus the product's removalDays: the last day it may be sold. */
+    sellBy: date("sell_by", { mode: "string" }),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    onHand: integer("on_hand").notNull().default(0),
+    reserved: integer().notNull().default(0),
+    /** When the sweeper found it past sellBy (its unreserved stock then became unsellable). */
+    expiredAt: timestamp("expired_at", { withTimezone: true, mode: "date" }),
+    /** LOT_EXPIRING was raised for it (once). */
+    expiringAlerted: boolean("expiring_alerted").notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("stock_lots_level_code_key").on(t.levelId, t.code),
+    index("stock_lots_product_code_idx").on(t.productId, t.code),
+    index("stock_lots_sell_by_idx").on(t.sellBy).where(sql`${t.expiredAt} is null and ${t.onHand} > 0`),
+    check("stock_lots_reserved_within_on_hand", sql`${t.reserved} >= 0 AND ${t.reserved} <= ${t.onHand}`),
+  ],
+);
+
+/** Which lots one movement (level, version) touched, and by how much. */
+export const movementLots = pgTable(
+  "stock_movement_lots",
+  {
+    levelId: integer("level_id").notNull(),
+    version: integer().notNull(),
+    lotId: integer("lot_id")
+      .notNull()
+      .references(() => stockLots.id),
+    onHandDelta: integer("on_hand_delta").notNull(),
+    reservedDelta: integer("reserved_delta").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.levelId, t.version, t.lotId] })],
+);
+
+/** Which lots a reservation holds in each of its levels: confirm, release and expiry act on exactly these. */
+export const reservationLots = pgTable(
+  "reservation_lots",
+  {
+    reservationId: bigint("reservation_id", { mode: "number" })
+      .notNull()
+      .references(() => reservations.id),
+    lotId: integer("lot_id")
+      .notNull()
+      .references(() => stockLots.id),
+    levelId: integer("level_id").notNull(),
+    quantity: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.reservationId, t.lotId] }), check("reservation_lots_quantity_positive", sql`${t.quantity} > 0`)],
 );
 
 export const apiKeys = pgTable(

@@ -23,6 +23,32 @@ export interface LevelDelta {
   threshold?: number | null;
 }
 
+/** A level's new figures, worked out under its lock (lot-tracked writes): set only while it is at `lockedVersion`. */
+export interface LevelSet {
+  id: number;
+  lockedVersion: number;
+  onHand: number;
+  reserved: number;
+  unsellable: number;
+  version: number;
+  lowStockThreshold: number;
+}
+
+/** Sets levels to figures worked out under their locks, in one statement. */
+export async function setLevels(ex: Executor, rows: readonly LevelSet[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: LevelSet) => T) => sql.param(rows.map(pick));
+  await ex.execute(sql`
+    update stock_levels l
+       set on_hand = u.on_hand, reserved = u.reserved, unsellable = u.unsellable, version = u.version,
+           low_stock_threshold = u.threshold, updated_at = now()
+      from unnest(${col((r) => r.id)}::int[], ${col((r) => r.lockedVersion)}::int[], ${col((r) => r.onHand)}::int[],
+                  ${col((r) => r.reserved)}::int[], ${col((r) => r.unsellable)}::int[], ${col((r) => r.version)}::int[],
+                  ${col((r) => r.lowStockThreshold)}::int[])
+           as u(id, locked_version, on_hand, reserved, unsellable, version, threshold)
+     where l.id = u.id and l.version = u.locked_version`);
+}
+
 /** What the guarded statement did to one level. */
 export interface LevelOutcome {
   /** false: a guard said no and nothing changed. */
@@ -56,7 +82,7 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
   if (deltas.length === 0) return [];
   const col = <T>(pick: (d: LevelDelta) => T) => sql.param(deltas.map(pick));
   const holds = (l: string, w: string) =>
-    sql.raw(`(${w}.min_available is null or ${l}.on_hand - ${l}.reserved >= ${w}.min_available)
+    sql.raw(`(${w}.min_available is null or ${l}.on_hand - ${l}.reserved - ${l}.unsellable >= ${w}.min_available)
          and (${w}.expected_version is null or ${l}.version = ${w}.expected_version)
          and ${l}.on_hand::bigint + ${w}.on_hand_delta <= ${INT4_MAX}`);
   const wanted = sql`
@@ -113,7 +139,7 @@ export async function findLevelId(ex: Executor, productId: number, warehouseId: 
 export async function ensureLevel(ex: Executor, productId: number, warehouseId: number, threshold = 0): Promise<number> {
   const inserted = await ex
     .insert(stockLevels)
-    .values({ productId, warehouseId, lowStockThreshold: threshold })
+    .values({ productId, warehouseId, lowStockThreshold: threshold, tracksLots: sql`(select tracks_lots from products where id = ${productId})` })
     .onConflictDoNothing()
     .returning({ id: stockLevels.id });
   if (inserted[0]) return inserted[0].id;
@@ -132,23 +158,23 @@ export async function insertMovements(ex: Executor, rows: NewMovement[]): Promis
   const col = <T>(pick: (r: NewMovement) => T) => sql.param(rows.map(pick));
   const result = await ex.execute(sql`
     insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                 on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor)
+                                 on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor)
     select level_id, product_id, warehouse_id, type::movement_type, on_hand_delta, reserved_delta,
-           on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor
+           on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor
       from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.warehouseId)}::int[],
                   ${col((r) => r.type)}::text[], ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[],
                   ${col((r) => r.onHandAfter)}::int[], ${col((r) => r.reservedAfter)}::int[], ${col((r) => r.version)}::int[],
-                  ${col((r) => r.thresholdAfter ?? null)}::int[], ${col((r) => r.channel ?? "default")}::text[],
+                  ${col((r) => r.thresholdAfter ?? null)}::int[], ${col((r) => r.unsellableAfter ?? 0)}::int[], ${col((r) => r.channel ?? "default")}::text[],
                   ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[])
            with ordinality as u(level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                on_hand_after, reserved_after, version, threshold_after, channel, order_id, reason, actor, n)
+                                on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, n)
      order by n
     returning ${fieldsOf(stockMovements)}`);
   return mapRows<MovementRow>(stockMovements, rowsOf(result));
 }
 
 /** An alert and the movement that caused it, named by its level and version (its id is not known yet). */
-export type NewAlertOf = Omit<NewAlert, "movementId" | "id" | "createdAt"> & { movementVersion: number };
+export type NewAlertOf = Omit<NewAlert, "movementId" | "id" | "createdAt"> & { movementVersion: number | null };
 
 /**
  * Alert rows in one statement, each naming its movement by (level, version),
@@ -159,13 +185,13 @@ export async function insertAlerts(ex: Executor, rows: NewAlertOf[]): Promise<Al
   if (rows.length === 0) return [];
   const col = <T>(pick: (r: NewAlertOf) => T) => sql.param(rows.map(pick));
   const result = await ex.execute(sql`
-    insert into stock_alerts (level_id, warehouse_id, kind, threshold, available_before, available_after, movement_id)
+    insert into stock_alerts (level_id, warehouse_id, kind, threshold, available_before, available_after, movement_id, lot_id)
     select u.level_id, u.warehouse_id, u.kind::stock_alert_kind, u.threshold, u.available_before, u.available_after,
-           (select m.id from stock_movements m where m.level_id = u.level_id and m.version = u.version)
+           (select m.id from stock_movements m where m.level_id = u.level_id and m.version = u.version), u.lot_id
       from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.warehouseId)}::int[], ${col((r) => r.kind)}::text[],
                   ${col((r) => r.threshold)}::int[], ${col((r) => r.availableBefore)}::int[], ${col((r) => r.availableAfter)}::int[],
-                  ${col((r) => r.movementVersion)}::int[])
-           with ordinality as u(level_id, warehouse_id, kind, threshold, available_before, available_after, version, n)
+                  ${col((r) => r.movementVersion)}::int[], ${col((r) => r.lotId ?? null)}::int[])
+           with ordinality as u(level_id, warehouse_id, kind, threshold, available_before, available_after, version, lot_id, n)
      order by n
     returning ${fieldsOf(stockAlerts)}`);
   return mapRows<AlertRow>(stockAlerts, rowsOf(result));
@@ -236,7 +262,7 @@ export async function sourcesOf(ex: Executor, productIds: readonly number[]): Pr
       priority: warehouses.priority,
       latitude: warehouses.latitude,
       longitude: warehouses.longitude,
-      available: sql<number>`(${stockLevels.onHand} - ${stockLevels.reserved})::int`,
+      available: sql<number>`(${stockLevels.onHand} - ${stockLevels.reserved} - ${stockLevels.unsellable})::int`,
     })
     .from(stockLevels)
     .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))

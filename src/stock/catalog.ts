@@ -1,5 +1,6 @@
 import type { Database, Executor } from "../db/client.js";
 import { products, warehouses } from "../db/schema.js";
+import { productsByIds } from "../db/read.queries.js";
 import { allWarehouses, ensureLevel, findLevelId, productBySku, sourcesOf } from "../db/stock.queries.js";
 import * as limit from "./limits.js";
 import { refuse } from "./stock.errors.js";
@@ -25,7 +26,8 @@ const FRESH_MS = 1000;
  * may just have created it).
  */
 export class Catalog {
-  private readonly productIds = new Map<string, number>();
+  private readonly productsBySku = new Map<string, ProductRow>();
+  private readonly productsById = new Map<number, ProductRow>();
   private warehousesByCode = new Map<string, WarehouseRow>();
   private warehousesAt = 0;
   private readonly levelIds = new Map<string, number>();
@@ -34,12 +36,36 @@ export class Catalog {
   constructor(private readonly database: Database) {}
 
   async productId(sku: string, ex: Executor = this.database.db): Promise<number> {
-    const hit = this.productIds.get(sku);
+    return (await this.productOf(sku, ex)).id;
+  }
+
+  /** A product by sku (what never changes of it: id, sku, whether it tracks lots, removalDays). */
+  async productOf(sku: string, ex: Executor = this.database.db): Promise<ProductRow> {
+    const hit = this.productsBySku.get(sku);
     if (hit !== undefined) return hit;
     const row = await productBySku(ex, sku);
     if (!row) throw refuse.productNotFound(sku);
-    if (ex === this.database.db) this.productIds.set(sku, row.id);
-    return row.id;
+    if (ex === this.database.db) this.remember(row);
+    return row;
+  }
+
+  /** A product known by id (it was resolved by sku before, or is read now). */
+  async productById(id: number): Promise<ProductRow> {
+    const hit = this.productsById.get(id);
+    if (hit) return hit;
+    const [row] = await productsByIds(this.database.db, [id]);
+    if (!row) throw new Error(`product ${id} vanished`);
+    this.remember(row);
+    return row;
+  }
+
+  private remember(row: ProductRow): void {
+    if (this.productsBySku.size > 100_000) {
+      this.productsBySku.clear();
+      this.productsById.clear();
+    }
+    this.productsBySku.set(row.sku, row);
+    this.productsById.set(row.id, row);
   }
 
   /** The warehouse for a code; none given: the service chooses (the default warehouse). */
@@ -94,9 +120,11 @@ export class Catalog {
   async requestLines(lines: readonly limit.Line[]): Promise<RequestLine[]> {
     const resolved = await Promise.all(
       lines.map(async (l): Promise<RequestLine> => {
-        if (l.warehouse === undefined) return { productId: await this.productId(l.sku), sku: l.sku, quantity: l.quantity, place: null };
+        const product = await this.productOf(l.sku);
+        const line = { productId: product.id, sku: l.sku, quantity: l.quantity, tracksLots: product.tracksLots, minShelfLifeDays: l.minShelfLifeDays };
+        if (l.warehouse === undefined) return { ...line, place: null };
         const place = await this.place(l.sku, l.warehouse);
-        return { productId: place.productId, sku: l.sku, quantity: l.quantity, place: { ...place, levelId: await this.existingLevelId(place) } };
+        return { ...line, place: { ...place, levelId: await this.existingLevelId(place) } };
       }),
     );
     return mergeSameLevel(resolved);

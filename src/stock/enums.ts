@@ -16,13 +16,15 @@ export const MOVEMENT_TYPES = [
   "DEDUCT",
   "RETURN",
   "THRESHOLD",
+  "WRITE_OFF",
+  "LOT_EXPIRY",
 ] as const;
 export type MovementType = (typeof MOVEMENT_TYPES)[number];
 
 export const RESERVATION_STATUSES = ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-export const ALERT_KINDS = ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK"] as const;
+export const ALERT_KINDS = ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK", "LOT_EXPIRING", "LOT_EXPIRED"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ROLES = ["VIEWER", "SERVICE", "ADMIN"] as const;
@@ -39,7 +41,11 @@ export const STOCK_ERROR_CODES = [
   "DUPLICATE",
   "INVALID_QUANTITY",
   "IDEMPOTENCY_KEY_REUSED",
+  "LOT_REQUIRED",
 ] as const;
+
+export const LOT_STATUSES = ["ACTIVE", "EXPIRED", "EMPTY"] as const;
+export type LotStatus = (typeof LOT_STATUSES)[number];
 export type StockErrorCode = (typeof STOCK_ERROR_CODES)[number];
 
 export const ALLOCATION_STRATEGIES = ["PRIORITY", "MOST_AVAILABLE", "NEAREST"] as const;

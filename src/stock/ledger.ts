@@ -1,4 +1,5 @@
 import type { CommitWith, Tx } from "../db/client.js";
+import { changeReservationLots, insertMovementLots, type LotWrite, writeLots } from "../db/lot.queries.js";
 import { deleteReservations, insertLines } from "../db/reservation.queries.js";
 import {
   type AlertRow,
@@ -8,10 +9,14 @@ import {
   type LevelDelta,
   type LevelOutcome,
   type LevelRow,
+  type LevelSet,
   type NewAlertOf,
   type NewMovement,
+  setLevels,
 } from "../db/stock.queries.js";
 import { crossing } from "./alerts.js";
+import { planUnderLock } from "./ledger-plan.js";
+import type { LotPlan } from "./lot-plan.js";
 import { refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged } from "./types.js";
 
@@ -27,6 +32,14 @@ export interface AppliedChange {
   after: LevelRow;
   /** The level's threshold before this change (differs from after's only for a THRESHOLD change). */
   thresholdBefore: number;
+  /** What it did to the level's lots (lot-tracked products). */
+  lots?: LotPlan | null;
+}
+
+/** The writes of a lot-aware plan (ledger-plan.ts) that go out before the ledger rows. */
+interface PlannedWrites {
+  levels: LevelSet[];
+  lots: LotWrite[];
 }
 
 /** Levels updated by `applyEach`, waiting for their ledger rows. */
@@ -93,6 +106,8 @@ export class Ledger {
   constructor(
     private readonly hooks: readonly LedgerHook[] = [],
     private readonly versionTries = VERSION_TRIES,
+    /** Today (YYYY-MM-DD, UTC): what is past its sellBy. */
+    private readonly today: () => string = () => new Date().toISOString().slice(0, 10),
   ) {}
 
   stats(): LedgerStats {
@@ -105,6 +120,11 @@ export class Ledger {
    * order the changes were given.
    */
   async apply(tx: Tx, changes: readonly Change[], opts: WriteOptions): Promise<Applied> {
+    if (changes.some((c) => c.lots)) {
+      const planned = await planUnderLock(tx, changes, false, this.today());
+      const applied = changes.map((change, i) => ({ change, ...(planned.results[i] as Exclude<(typeof planned.results)[number], StockRefusal>) }));
+      return this.record(tx, applied, [], opts, planned);
+    }
     const groups = byLevel(changes);
     // All or none in the statement too: a refused write leaves every level as
     // it was (and locked), so the caller may try again in this transaction.
@@ -135,6 +155,24 @@ export class Ledger {
    * level's next batch queue for the lock in between).
    */
   async applyEach(tx: Tx, changes: readonly Change[]): Promise<EachApplied> {
+    if (changes.some((c) => c.lots)) {
+      const planned = await planUnderLock(tx, changes, true, this.today());
+      return {
+        levels: planned.levels.length,
+        record: async (opts) => {
+          const applied: AppliedChange[] = [];
+          const refused: Change[] = [];
+          changes.forEach((change, i) => {
+            const r = planned.results[i]!;
+            if (r instanceof StockRefusal) refused.push(change);
+            else applied.push({ change, ...r });
+          });
+          const recorded = await this.record(tx, applied, refused, opts, planned);
+          let k = 0;
+          return planned.results.map((r) => (r instanceof StockRefusal ? r : recorded.changed[k++]!));
+        },
+      };
+    }
     const groups = byLevel(changes);
     const outcomes = await applyLevelDeltas(tx, groups.map((g) => deltaOf(g.changes)));
     const results: Array<Step | StockRefusal> = new Array(changes.length);
@@ -198,17 +236,30 @@ export class Ledger {
    * (ids taken in ascending level order, then the given order), alerts of the
    * crossings, reservation lines, hooks; all issued at once.
    */
-  private async record(tx: Tx, applied: readonly AppliedChange[], refused: readonly Change[], opts: WriteOptions): Promise<Applied> {
+  private async record(
+    tx: Tx,
+    applied: readonly AppliedChange[],
+    refused: readonly Change[],
+    opts: WriteOptions,
+    planned?: PlannedWrites,
+  ): Promise<Applied> {
     const order = applied.map((_, i) => i).sort((a, b) => applied[a]!.after.id - applied[b]!.after.id || a - b);
     const rows: NewMovement[] = order.map((i) => movementRow(applied[i]!, opts.actor));
-    const alerts: NewAlertOf[] = order.flatMap((i) => alertOf(applied[i]!) ?? []);
+    const alerts: NewAlertOf[] = order.flatMap((i) => {
+      const crossed = alertOf(applied[i]!);
+      return [...(crossed ? [crossed] : []), ...lotAlertsOf(applied[i]!)];
+    });
+    // Statements run in the order issued: the levels and lots first, then what names them.
     const writes = () =>
       Promise.all([
+        planned ? setLevels(tx, planned.levels) : undefined,
+        planned ? writeLots(tx, planned.lots) : undefined,
         insertMovements(tx, rows),
         insertAlerts(tx, alerts),
+        planned ? insertMovementLots(tx, movementLotsOf(applied)) : undefined,
         reservationWrites(tx, applied, refused),
         ...this.hooks.map((h) => h.record(tx, applied, refused)),
-      ]);
+      ]).then(([, , inserted, alertRows]) => [inserted, alertRows] as const);
     const [inserted, alertRows] = await (opts.commit ? opts.commit(writes) : writes());
     const movements = new Array<(typeof inserted)[number]>(applied.length);
     order.forEach((i, k) => (movements[i] = inserted[k]!));
@@ -216,13 +267,45 @@ export class Ledger {
   }
 }
 
-/** RESERVE changes made for a reservation: lines for those applied; a refused one's reservation is dropped (applyEach). */
+/**
+ * Changes made for a reservation: a RESERVE applied writes its line and the
+ * lots it holds, a refused one's reservation is dropped (applyEach).
+ */
 function reservationWrites(tx: Tx, applied: readonly AppliedChange[], refused: readonly Change[]): Promise<unknown> {
   const lines = applied.flatMap(({ change: c }) =>
     c.type === "RESERVE" && c.reservationId != null ? [{ reservationId: c.reservationId, levelId: c.levelId, quantity: c.reservedDelta }] : [],
   );
+  // What a reservation held of each lot stays recorded once it ends (what it sold, what it gave back).
+  const lots = applied.flatMap(({ change: c, lots: plan }) =>
+    c.type === "RESERVE" && c.reservationId != null && plan
+      ? plan.takes.map((t) => ({ reservationId: c.reservationId!, levelId: c.levelId, code: t.code, quantity: t.reservedDelta }))
+      : [],
+  );
   const dropped = refused.flatMap((c) => (c.type === "RESERVE" && c.reservationId != null ? [c.reservationId] : []));
-  return Promise.all([insertLines(tx, lines), deleteReservations(tx, dropped)]);
+  // The lines first: a reservation's lots follow them.
+  return Promise.all([insertLines(tx, lines), changeReservationLots(tx, lots), deleteReservations(tx, dropped)]);
+}
+
+/** Which lots each applied change touched, as movement-lot rows. */
+function movementLotsOf(applied: readonly AppliedChange[]) {
+  return applied.flatMap(({ change: c, after, lots }) =>
+    (lots?.takes ?? []).map((t) => ({ levelId: c.levelId, version: after.version, code: t.code, onHandDelta: t.onHandDelta, reservedDelta: t.reservedDelta })),
+  );
+}
+
+/** LOT_EXPIRED alerts of the lots a change expired. */
+function lotAlertsOf({ change: c, after, lots }: AppliedChange): NewAlertOf[] {
+  const available = after.onHand - after.reserved - after.unsellable;
+  return (lots?.alerts ?? []).map((a) => ({
+    levelId: c.levelId,
+    warehouseId: c.warehouseId,
+    kind: a.kind,
+    threshold: after.lowStockThreshold,
+    availableBefore: available + (lots?.unsellableDelta ?? 0),
+    availableAfter: available,
+    movementVersion: after.version,
+    lotId: a.lotId,
+  }));
 }
 
 interface LevelGroup {
@@ -292,14 +375,14 @@ function refusalOf(changes: readonly Change[], o: LevelOutcome): StockRefusal {
   }
   const expected = changes.find((x) => x.expectedVersion != null)?.expectedVersion;
   if (expected != null && o.row.version !== expected) return refuse.versionConflict(c.sku, c.warehouseCode, o.row.version);
-  return refuse.insufficient(c.sku, c.warehouseCode, requested, o.row.onHand - o.row.reserved);
+  return refuse.insufficient(c.sku, c.warehouseCode, requested, o.row.onHand - o.row.reserved - o.row.unsellable);
 }
 
 /** Which changes fit, in order, into the level as locked, skipping those that no longer do. */
 function greedyFit(changes: readonly Change[], row: LevelRow): boolean[] {
   return greedy(
     changes.map((c) => c.minAvailable ?? 0),
-    row.onHand - row.reserved,
+    row.onHand - row.reserved - row.unsellable,
     changes.map((c) => c.reservedDelta - c.onHandDelta),
   );
 }
@@ -350,6 +433,7 @@ function movementRow({ change: c, after }: AppliedChange, actor: Actor): NewMove
     reservedAfter: after.reserved,
     version: after.version,
     thresholdAfter: after.lowStockThreshold,
+    unsellableAfter: after.unsellable,
     channel: c.channel ?? actor.channel,
     orderId: c.orderId ?? null,
     reason: c.reason ?? null,
@@ -358,9 +442,9 @@ function movementRow({ change: c, after }: AppliedChange, actor: Actor): NewMove
 }
 
 /** The low-stock crossing (if any) of one applied change, judged from that change alone. */
-function alertOf({ change: c, after, thresholdBefore }: AppliedChange): NewAlertOf | null {
-  const availableAfter = after.onHand - after.reserved;
-  const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta);
+function alertOf({ change: c, after, thresholdBefore, lots }: AppliedChange): NewAlertOf | null {
+  const availableAfter = after.onHand - after.reserved - after.unsellable;
+  const availableBefore = availableAfter - (c.onHandDelta - c.reservedDelta - (lots?.unsellableDelta ?? 0));
   const kind = crossing(availableBefore, availableAfter, thresholdBefore, after.lowStockThreshold);
   // A level's first stock (a new product's initial stock, a first receipt in a
   // warehouse) is not "back" in stock: it was never in stock before.

@@ -14,6 +14,9 @@ export const LIMITS = {
   ttlMax: 86_400,
   firstMax: 500,
   thresholdMax: 1_000_000,
+  /** Days: minShelfLifeDays, removalDays. */
+  shelfLifeMax: 3650,
+  lotCodePattern: /^[A-Za-z0-9._\/-]{1,64}$/,
   /** The largest value of an integer column: versions, counted quantities. */
   int4Max: 2 ** 31 - 1,
 } as const;
@@ -119,12 +122,14 @@ export interface LineInput {
   sku: string;
   quantity: number;
   warehouse?: string | null;
+  minShelfLifeDays?: number | null;
 }
 export interface Line {
   sku: string;
   quantity: number;
   /** undefined: the service chooses. */
   warehouse: string | undefined;
+  minShelfLifeDays?: number;
 }
 
 /**
@@ -140,12 +145,15 @@ export function lines(input: readonly LineInput[] | undefined | null, field = "i
     const s = sku(l.sku, `${field}[${i}].sku`);
     const q = quantity(l.quantity, `${field}[${i}].quantity`);
     const w = optionalWarehouse(l.warehouse, `${field}[${i}].warehouse`);
+    const shelf = l.minShelfLifeDays == null ? undefined : nonNegative(l.minShelfLifeDays, `${field}[${i}].minShelfLifeDays`, LIMITS.shelfLifeMax);
     const key = `${s}\u0000${w ?? ""}`;
     const seen = merged.get(key);
     if (seen) {
       seen.quantity = quantity(seen.quantity + q, `${field} (sum of lines of ${s})`);
+      // Merged lines keep the strictest shelf life either asked for.
+      if (shelf !== undefined) seen.minShelfLifeDays = Math.max(seen.minShelfLifeDays ?? 0, shelf);
     } else {
-      merged.set(key, { sku: s, quantity: q, warehouse: w });
+      merged.set(key, { sku: s, quantity: q, warehouse: w, ...(shelf !== undefined ? { minShelfLifeDays: shelf } : {}) });
     }
   });
   return [...merged.values()];

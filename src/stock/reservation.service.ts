@@ -9,6 +9,7 @@ import {
   transition,
 } from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
+import { lotsOfReservations } from "../db/lot.queries.js";
 import type { Catalog } from "./catalog.js";
 import type { Ledger } from "./ledger.js";
 import * as limit from "./limits.js";
@@ -102,9 +103,9 @@ export class ReservationService {
       // A hold whose time is up can no longer be paid for, even before the sweeper gets to it.
       const row = await transition(tx, order, to, to === "CONFIRMED");
       if (!row) return this.explainFinish(tx, order, to);
-      const lines = await linesOf(tx, [row.id]);
+      const [lines, lots] = await Promise.all([linesOf(tx, [row.id]), lotsOfReservations(tx, [row.id])]);
       const type = to === "CONFIRMED" ? "CONFIRM" : "RELEASE";
-      await this.ledger.apply(tx, lines.map((l) => finishChange(l, type, row, reason)), { actor, commit });
+      await this.ledger.apply(tx, finishChanges(lines, lots, type, () => row, reason), { actor, commit });
       return row;
     });
   }
@@ -151,9 +152,10 @@ export class ReservationService {
       const n = await this.uow.run(async (tx, commit) => {
         const due = await expireDue(tx, EXPIRY_BATCH);
         if (due.length === 0) return 0;
-        const lines = await linesOf(tx, due.map((r) => r.id));
+        const ids = due.map((r) => r.id);
+        const [lines, lots] = await Promise.all([linesOf(tx, ids), lotsOfReservations(tx, ids)]);
         const orderOf = new Map(due.map((r) => [r.id, r]));
-        const changes = lines.map((l) => finishChange(l, "EXPIRE", orderOf.get(l.reservationId)!, "reservation expired unpaid"));
+        const changes = finishChanges(lines, lots, "EXPIRE", (id) => orderOf.get(id)!, "reservation expired unpaid");
         await this.ledger.apply(tx, changes, { actor, commit });
         return due.length;
       });
@@ -165,6 +167,36 @@ export class ReservationService {
   async lines(reservationIds: readonly number[]): Promise<LineRow[]> {
     return linesOf(this.uow.database.db, reservationIds);
   }
+}
+
+/**
+ * Ending reservations' holds, a change per line, each acting on exactly the
+ * lots its reservation holds in that level (lot-tracked products).
+ */
+function finishChanges(
+  lines: readonly LineRow[],
+  lots: ReadonlyArray<{ reservationId: number; levelId: number; code: string; quantity: number }>,
+  type: Extract<MovementType, "CONFIRM" | "RELEASE" | "EXPIRE">,
+  orderOf: (reservationId: number) => OrderKey,
+  reason: string | null | undefined,
+): Change[] {
+  // What each reservation holds of each lot, handed out to its lines of that level.
+  const left = lots.map((l) => ({ ...l }));
+  return lines.map((l) => {
+    const change = finishChange(l, type, orderOf(l.reservationId), reason);
+    const held = left.filter((x) => x.reservationId === l.reservationId && x.levelId === l.levelId && x.quantity > 0);
+    if (held.length === 0) return change;
+    const taken: Array<{ code: string; quantity: number }> = [];
+    let need = l.quantity;
+    for (const x of held) {
+      const q = Math.min(need, x.quantity);
+      if (q === 0) break;
+      taken.push({ code: x.code, quantity: q });
+      x.quantity -= q;
+      need -= q;
+    }
+    return { ...change, lots: { kind: "exact", lots: taken } };
+  });
 }
 
 /** Ending a line's hold; the movement belongs to the reservation's order and channel. */

@@ -88,7 +88,7 @@ export class ReserveBatchRunner implements BatchRunner<ReserveJob, ReservationRo
     const changes = claimed.map((i) => {
       const j = batch[i]!;
       const line = j.req.lines[0]!;
-      return reserveChange(line.place!, line.place!.levelId!, line.quantity, j.orderId, claimOf.get(j.orderId)!.id);
+      return reserveChange(line, line.place!, line.place!.levelId!, line.quantity, j.orderId, claimOf.get(j.orderId)!.id);
     });
     // Not before the batches ahead on these levels hold their locks: then this
     // one queues behind them in the database, in the order they started.

@@ -3,7 +3,8 @@ import { claimReservation, linesOf, reservationByOrder, type ReservationRow } fr
 import type { Ledger } from "./ledger.js";
 import { applyOutflow, readSources, sameRequest } from "./outflow.js";
 import { StockRefusal } from "./stock.errors.js";
-import type { Actor, Change, Place, ResolvedReserve } from "./types.js";
+import type { LotIntent } from "./lot-plan.js";
+import type { Actor, Change, Place, RequestLine, ResolvedReserve } from "./types.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 // The reserve transaction, shared by ReservationService (one request) and
@@ -26,7 +27,7 @@ async function reserveIn(tx: Tx, commit: CommitWith, ledger: Ledger, req: Resolv
     await sources.catch(() => {});
     return sameAsBefore(tx, req);
   }
-  await applyOutflow(tx, ledger, req, (_line, place, q) => reserveChange(place, place.levelId, q, req.orderId, claimed.id), { actor, commit }, sources);
+  await applyOutflow(tx, ledger, req, (line, place, q) => reserveChange(line, place, place.levelId, q, req.orderId, claimed.id), { actor, commit }, sources);
   return claimed;
 }
 
@@ -39,8 +40,11 @@ export async function sameAsBefore(tx: Tx, req: ResolvedReserve): Promise<Reserv
   return existing;
 }
 
-/** Holding `quantity` of a level for a reservation: guarded by available; the ledger writes the line. */
-export function reserveChange(place: Place, levelId: number, quantity: number, orderId: string, reservationId?: number): Change {
+/**
+ * Holding `quantity` of a level for a reservation: guarded by available; the
+ * ledger writes the line (and, for a lot-tracked product, picks the lots FEFO).
+ */
+export function reserveChange(line: RequestLine, place: Place, levelId: number, quantity: number, orderId: string, reservationId?: number): Change {
   return {
     ...place,
     levelId,
@@ -51,5 +55,11 @@ export function reserveChange(place: Place, levelId: number, quantity: number, o
     minAvailable: quantity,
     orderId,
     reservationId,
+    lots: pickIntent(line),
   };
+}
+
+/** How a line's stock leaves: for a lot-tracked product, first-expiry-first-out with the line's shelf life. */
+export function pickIntent(line: RequestLine): LotIntent | undefined {
+  return line.tracksLots ? { kind: "pick", minShelfLifeDays: line.minShelfLifeDays ?? null } : undefined;
 }

@@ -59,6 +59,7 @@ export const refuse = {
     new StockRefusal("WAREHOUSE_NOT_FOUND", `no active warehouse with code "${code}"`, { warehouse: code }),
   reservationNotFound: (orderId: string) =>
     new StockRefusal("RESERVATION_NOT_FOUND", `no reservation for order "${orderId}"`),
+  lotRequired: (sku: string, warehouse: string, why: string) => new StockRefusal("LOT_REQUIRED", why, { sku, warehouse }),
   /** No warehouse, or set of warehouses the policy allows, can serve a line the service was to allocate. */
   unallocated: (sku: string, requested: number, available: number, policy: { strategy: string; split: string }) =>
     new StockRefusal(

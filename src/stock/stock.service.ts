@@ -6,6 +6,7 @@ import type { Catalog, ProductRow } from "./catalog.js";
 import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
 import { applyOutflow, plan, readSources, sameRequest } from "./outflow.js";
+import { pickIntent } from "./reserve.js";
 import * as limit from "./limits.js";
 import { InputRejected, NotPermitted, refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, LevelChanged, Place, RequestLine } from "./types.js";
@@ -284,8 +285,9 @@ export class StockService {
           return earlier;
         }
       }
-      const deduct = (_line: RequestLine, place: Place & { levelId: number }, quantity: number): Change => ({
+      const deduct = (line: RequestLine, place: Place & { levelId: number }, quantity: number): Change => ({
         ...place,
+        lots: pickIntent(line),
         type: "DEDUCT",
         onHandDelta: -quantity,
         reservedDelta: 0,

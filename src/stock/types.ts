@@ -2,6 +2,7 @@ import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
 import type { ProductRow, WarehouseRow } from "./catalog.js";
 import type { AllocationPolicy } from "./allocation.js";
+import type { LotIntent } from "./lot-plan.js";
 import type { MovementType, Role } from "./enums.js";
 
 export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode } from "./enums.js";
@@ -57,8 +58,13 @@ export interface Change extends Place {
   /** The order's channel; absent: the caller's. */
   channel?: string;
   reason?: string | null;
-  /** A RESERVE change made for this reservation: the ledger writes its line. */
+  /**
+   * A change made for a reservation: a RESERVE writes its line (and the lots
+   * it holds), a CONFIRM, RELEASE or EXPIRE gives those lots back.
+   */
   reservationId?: number;
+  /** For a lot-tracked product: which lots (lot-plan.ts). */
+  lots?: LotIntent;
 }
 
 export interface LevelChanged {
@@ -75,6 +81,10 @@ export interface RequestLine {
   productId: number;
   sku: string;
   quantity: number;
+  /** The product's stock is kept in lots: it leaves first-expiry-first-out. */
+  tracksLots: boolean;
+  /** Only lots whose sellBy is at least this many days away. */
+  minShelfLifeDays?: number | null;
   /** `chosen`: the request named no warehouse, and this one was the only one that could serve. */
   place: (Place & { levelId: number | null; chosen?: boolean }) | null;
 }

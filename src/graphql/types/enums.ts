@@ -65,6 +65,8 @@ registerEnumType(MovementType, {
     DEDUCT: { description: "Direct sale without a reservation: onHand -= q, guarded by available (直接扣减)." },
     RETURN: { description: "Customer return: onHand += q (退货入库)." },
     THRESHOLD: { description: "The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change." },
+    WRITE_OFF: { description: "Expired, damaged or destroyed stock removed: onHand -= q (报损/过期销毁)." },
+    LOT_EXPIRY: { description: "Lots passed their sell-by date: their unreserved stock became unsellable (onHand and reserved unchanged; available drops)." },
   } satisfies Record<DomainMovementType, { description: string }>,
 });
 registerEnumType(StockErrorCode, { name: "StockErrorCode" });
@@ -74,5 +76,7 @@ registerEnumType(StockAlertKind, {
     LOW_STOCK: { description: "available fell to or below the threshold, still above zero" },
     OUT_OF_STOCK: { description: "available reached zero" },
     BACK_IN_STOCK: { description: "available rose above the threshold again" },
+    LOT_EXPIRING: { description: "A lot reaches its sellBy within the warning window (临期)." },
+    LOT_EXPIRED: { description: "A lot passed its sellBy: its stock became unsellable (过期)." },
   } satisfies Record<AlertKind, { description: string }>,
 });

@@ -1,0 +1,206 @@
+import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { type Executor, rowsOf } from "./client.js";
+import { anyOf, fieldsOf, mapRows } from "./rows.js";
+import { reservationLots, stockLevels, stockLots, warehouses } from "./schema.js";
+import type { LevelRow } from "./stock.queries.js";
+
+export type LotRow = typeof stockLots.$inferSelect;
+
+/**
+ * Locks levels (ascending id) and reads them as locked, with the lots of
+ * those that track lots: two statements sent together, the second run under
+ * the locks the first took, so the lots cannot change until this transaction
+ * ends (every change of a lot changes its level too).
+ */
+export async function lockLevelsWithLots(ex: Executor, levelIds: readonly number[]): Promise<{ levels: LevelRow[]; lots: LotRow[] }> {
+  const ids = sql.param([...levelIds]);
+  const [levels, lots] = await Promise.all([
+    ex.execute(sql`select ${fieldsOf(stockLevels)} from stock_levels where id = any(${ids}) order by id for update`),
+    ex.execute(sql`select ${fieldsOf(stockLots)} from stock_lots where level_id = any(${ids}) order by level_id, id`),
+  ]);
+  return { levels: mapRows<LevelRow>(stockLevels, rowsOf(levels)), lots: mapRows<LotRow>(stockLots, rowsOf(lots)) };
+}
+
+/** A lot's change: a new lot (with its code and dates) or deltas of an existing one (by level and code). */
+export interface LotWrite {
+  levelId: number;
+  productId: number;
+  warehouseId: number;
+  code: string;
+  expiresOn: string | null;
+  sellBy: string | null;
+  onHandDelta: number;
+  reservedDelta: number;
+  /** Mark it expired (the sweeper). */
+  expire: boolean;
+  /** Raise its LOT_EXPIRING flag. */
+  expiringAlerted: boolean;
+}
+
+/**
+ * Every lot change of a write in one statement: new lots are inserted,
+ * existing ones (same level and code) change by their deltas. The caller
+ * holds the levels' locks and worked out the deltas under them.
+ */
+export async function writeLots(ex: Executor, writes: readonly LotWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const col = <T>(pick: (w: LotWrite) => T) => sql.param(writes.map(pick));
+  await ex.execute(sql`
+    insert into stock_lots as s (level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expired_at, expiring_alerted)
+    select level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved,
+           case when expire then now() end, expiring_alerted
+      from unnest(${col((w) => w.levelId)}::int[], ${col((w) => w.productId)}::int[], ${col((w) => w.warehouseId)}::int[],
+                  ${col((w) => w.code)}::text[], ${col((w) => w.expiresOn)}::date[], ${col((w) => w.sellBy)}::date[],
+                  ${col((w) => w.onHandDelta)}::int[], ${col((w) => w.reservedDelta)}::int[], ${col((w) => w.expire)}::boolean[],
+                  ${col((w) => w.expiringAlerted)}::boolean[])
+           as u(level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expire, expiring_alerted)
+    on conflict (level_id, code) do update
+       set on_hand = s.on_hand + excluded.on_hand, reserved = s.reserved + excluded.reserved,
+           expired_at = coalesce(s.expired_at, excluded.expired_at), expiring_alerted = s.expiring_alerted or excluded.expiring_alerted`);
+}
+
+/** Which lots each movement (level, version) touched; lots named by level and code (a new lot's id is not known yet). */
+export async function insertMovementLots(
+  ex: Executor,
+  rows: ReadonlyArray<{ levelId: number; version: number; code: string; onHandDelta: number; reservedDelta: number }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: (typeof rows)[number]) => T) => sql.param(rows.map(pick));
+  await ex.execute(sql`
+    insert into stock_movement_lots (level_id, version, lot_id, on_hand_delta, reserved_delta)
+    select u.level_id, u.version, l.id, u.on_hand_delta, u.reserved_delta
+      from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.version)}::int[], ${col((r) => r.code)}::text[],
+                  ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[])
+           as u(level_id, version, code, on_hand_delta, reserved_delta)
+      join stock_lots l on l.level_id = u.level_id and l.code = u.code`);
+}
+
+/** Adds to (or, negative, takes from) what reservations hold of lots; rows reaching zero are removed. */
+export async function changeReservationLots(
+  ex: Executor,
+  rows: ReadonlyArray<{ reservationId: number; levelId: number; code: string; quantity: number }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: (typeof rows)[number]) => T) => sql.param(rows.map(pick));
+  await ex.execute(sql`
+    with u as (
+      select u.reservation_id, l.id as lot_id, u.level_id, u.quantity
+        from unnest(${col((r) => r.reservationId)}::bigint[], ${col((r) => r.levelId)}::int[], ${col((r) => r.code)}::text[],
+                    ${col((r) => r.quantity)}::int[]) as u(reservation_id, level_id, code, quantity)
+        join stock_lots l on l.level_id = u.level_id and l.code = u.code),
+    changed as (
+      insert into reservation_lots as r (reservation_id, lot_id, level_id, quantity)
+      select reservation_id, lot_id, level_id, quantity from u where quantity > 0
+      on conflict (reservation_id, lot_id) do update set quantity = r.quantity + excluded.quantity
+      returning 1),
+    taken as (
+      update reservation_lots r set quantity = r.quantity + u.quantity
+        from u where u.quantity < 0 and r.reservation_id = u.reservation_id and r.lot_id = u.lot_id and r.quantity + u.quantity > 0
+      returning 1)
+    delete from reservation_lots r using u
+     where u.quantity < 0 and r.reservation_id = u.reservation_id and r.lot_id = u.lot_id and r.quantity + u.quantity <= 0`);
+}
+
+/** What reservations hold of lots, by reservation. */
+export async function lotsOfReservations(
+  ex: Executor,
+  reservationIds: readonly number[],
+): Promise<Array<{ reservationId: number; levelId: number; lotId: number; code: string; quantity: number }>> {
+  if (reservationIds.length === 0) return [];
+  return ex
+    .select({
+      reservationId: reservationLots.reservationId,
+      levelId: reservationLots.levelId,
+      lotId: reservationLots.lotId,
+      code: stockLots.code,
+      quantity: reservationLots.quantity,
+    })
+    .from(reservationLots)
+    .innerJoin(stockLots, eq(stockLots.id, reservationLots.lotId))
+    .where(anyOf(reservationLots.reservationId, reservationIds))
+    .orderBy(asc(stockLots.id));
+}
+
+/** The lots each movement touched, by (level, version). */
+export async function lotsOfMovements(
+  ex: Executor,
+  keys: ReadonlyArray<{ levelId: number; version: number }>,
+): Promise<Array<{ levelId: number; version: number; lotId: number; onHandDelta: number; reservedDelta: number }>> {
+  if (keys.length === 0) return [];
+  const rows = await ex.execute(sql`
+    select m.level_id as "levelId", m.version, m.lot_id as "lotId", m.on_hand_delta as "onHandDelta", m.reserved_delta as "reservedDelta"
+      from stock_movement_lots m
+      join unnest(${sql.param(keys.map((k) => k.levelId))}::int[], ${sql.param(keys.map((k) => k.version))}::int[]) as k(level_id, version)
+        on k.level_id = m.level_id and k.version = m.version
+     order by m.lot_id`);
+  return rowsOf(rows);
+}
+
+/** Lots by id. */
+export async function lotsByIds(ex: Executor, ids: readonly number[]): Promise<LotRow[]> {
+  if (ids.length === 0) return [];
+  return ex.select().from(stockLots).where(anyOf(stockLots.id, ids));
+}
+
+/** Lots of levels, FEFO order (sellBy, received, id), optionally without the empty ones. */
+export async function lotsOfLevels(ex: Executor, levelIds: readonly number[], includeEmpty: boolean): Promise<LotRow[]> {
+  if (levelIds.length === 0) return [];
+  const where = [anyOf(stockLots.levelId, levelIds)];
+  if (!includeEmpty) where.push(gt(stockLots.onHand, 0));
+  return ex
+    .select()
+    .from(stockLots)
+    .where(and(...where))
+    .orderBy(sql`${stockLots.sellBy} asc nulls last`, asc(stockLots.receivedAt), asc(stockLots.id));
+}
+
+/** The expiry date of a product's lot code, wherever it lies (one date per product and code). */
+export async function expiryOfCode(ex: Executor, productId: number, code: string): Promise<{ expiresOn: string | null } | null> {
+  const rows = await ex
+    .select({ expiresOn: stockLots.expiresOn })
+    .from(stockLots)
+    .where(and(eq(stockLots.productId, productId), eq(stockLots.code, code)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Lots still in stock and not yet expired whose sellBy is on or before `until`, soonest first, keyset-paged. */
+export async function expiringLotsPage(
+  ex: Executor,
+  until: string,
+  warehouseId: number | null,
+  first: number,
+  after: { sellBy: string; id: number } | null,
+): Promise<LotRow[]> {
+  const where = [isNull(stockLots.expiredAt), gt(stockLots.onHand, 0), lte(stockLots.sellBy, until)];
+  if (warehouseId !== null) where.push(eq(stockLots.warehouseId, warehouseId));
+  if (after) where.push(sql`(${stockLots.sellBy}, ${stockLots.id}) > (${after.sellBy}::date, ${after.id})`);
+  return ex
+    .select()
+    .from(stockLots)
+    .where(and(...where))
+    .orderBy(asc(stockLots.sellBy), asc(stockLots.id))
+    .limit(first + 1);
+}
+
+/**
+ * Lots past their sellBy not yet marked expired, or entering the warning
+ * window not yet warned, with stock: what the sweeper acts on, a level at a time.
+ */
+export async function lotsDue(ex: Executor, today: string, warnUntil: string, limit: number): Promise<Array<LotRow & { warehouseCode: string }>> {
+  const rows = await ex
+    .select({ lot: stockLots, warehouseCode: warehouses.code })
+    .from(stockLots)
+    .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
+    .where(
+      and(
+        isNull(stockLots.expiredAt),
+        gt(stockLots.onHand, 0),
+        sql`(${stockLots.sellBy} < ${today}::date or (${stockLots.sellBy} <= ${warnUntil}::date and not ${stockLots.expiringAlerted}))`,
+      ),
+    )
+    .orderBy(asc(stockLots.levelId), asc(stockLots.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r.lot, warehouseCode: r.warehouseCode }));
+}
+
