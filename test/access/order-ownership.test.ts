@@ -141,8 +141,9 @@ describe.each(backends)("orders belong to their sales channel, returns are cappe
     expect((await level(sku)).onHand).toBe(6);
 
     // The ledger names the channel of every movement.
-    const ledger = await gql(t.adminKey, `query($o: String) { stockMovements(orderId: $o) { nodes { channel actor type } } }`, { o });
-    expect(ledger.stockMovements.nodes).toEqual([
+    // Newest first shows everything committed (sequence order waits for the commit-safe watermark).
+    const ledger = await gql(t.adminKey, `query($o: String) { stockMovements(orderId: $o, newestFirst: true) { nodes { channel actor type } } }`, { o });
+    expect(ledger.stockMovements.nodes.reverse()).toEqual([
       { channel: "shop", actor: "shop-checkout", type: "DEDUCT" },
       { channel: "tmall", actor: "tmall", type: "DEDUCT" },
     ]);
