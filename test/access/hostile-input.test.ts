@@ -5,11 +5,10 @@
 // the invariants hold and /healthz answers.
 import { request as httpRequest } from "node:http";
 import { sql } from "drizzle-orm";
-import { buildSchema, type GraphQLSchema, isEnumType, isScalarType } from "graphql";
+import { buildSchema, type GraphQLSchema, isEnumType, isScalarType, printSchema } from "graphql";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphqlOf } from "../../src/graphql/query-limits.js";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
@@ -18,7 +17,7 @@ import { documentOf, type Fixture, fresh, type Leaf, leavesOf, minimalArgs, type
 
 const backend = hasRealPostgres() ? "postgres" : "pglite";
 const built = await createSchema({ publicRead: true });
-const schema: GraphQLSchema = buildSchema(graphqlOf(built).printSchema(built));
+const schema: GraphQLSchema = buildSchema(printSchema(built));
 const operations = rootOperations(schema);
 
 // ---------------------------------------------------------------- the limits of DESIGN.md, per argument
