@@ -85,6 +85,7 @@ export class ApiKeyService {
       return { ok: true, actor, keyHash };
     }
     const reason = match ? "revoked" : "invalid";
+    this.valid.delete(keyHash);
     remember(this.refused, keyHash, { reason, until });
     return { ok: false, reason };
   }
@@ -100,6 +101,15 @@ export class ApiKeyService {
     const refused = this.refused.get(keyHash);
     if (refused && refused.until >= now) return { ok: false, reason: refused.reason };
     return undefined;
+  }
+
+  /**
+   * Whether this key was valid when last looked up, however long ago (while
+   * this instance remembers it): a key in use, not a guess. Its look-up may be
+   * due again; the answer of that look-up is what counts.
+   */
+  wasValid(bearer: string): boolean {
+    return bearer.length <= 200 && this.valid.has(hashKey(bearer));
   }
 
   /** Whether the key behind `keyHash` is still valid now (asks the database). */

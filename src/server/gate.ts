@@ -59,8 +59,9 @@ export interface GateOptions {
  * Nothing here asks the database for a caller who is over their limit: keys
  * are looked up through a short cache, anonymous callers and bad keys take
  * from their address's window, and an address with nothing left is refused
- * before a key the cache does not know is looked up. So a flood of made-up
- * keys costs at most one look-up per allowed request.
+ * before a key never seen valid is looked up. So a flood of made-up keys
+ * costs at most one look-up per allowed request, and keys in use behind the
+ * same address (a proxy, an office) keep working.
  */
 export class OperationGate {
   constructor(private readonly opts: GateOptions) {}
@@ -80,8 +81,10 @@ export class OperationGate {
     const bearer = bearerOf(authorization);
     let auth: Authentication | undefined = bearer ? this.opts.keys.peek(bearer) : { ok: false, reason: "invalid" };
     if (!auth) {
+      // A key in use whose cached answer has lapsed is looked up again whatever its
+      // address did (others may share that address); one never seen needs room in it.
       const limiter = this.opts.limiter;
-      const waitMs = limiter ? await limiter.waitOf(byAddress) : 0;
+      const waitMs = limiter && !this.opts.keys.wasValid(bearer!) ? await limiter.waitOf(byAddress) : 0;
       if (waitMs > 0) return rateLimited(limiter!.perMinute, waitMs);
       auth = await this.opts.keys.authenticate(bearer);
     }
