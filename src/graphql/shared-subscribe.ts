@@ -56,9 +56,9 @@ function formOf(document: DocumentNode, operation: OperationDefinitionNode): For
  * The key under which subscribers share each event's execution: `scope`
  * (whatever in the context the resolvers look at, such as the caller's role),
  * the operation's selections, and the coerced values of the variables it
- * uses. A variable the operation declares but never uses, or one it does not
- * declare, does not split sharing; nor do two spellings of one value ("5" and
- * 5 for an ID, a single item and a list of it). Variables that do not fit
+ * uses. A variable sent along that the operation does not declare (graphql
+ * ignores it), or declares without using, does not split sharing; nor do two
+ * spellings of one value ("5" and 5 for an ID, a single item and a list of it). Variables that do not fit
  * their declarations are the errors graphql's subscribe would answer.
  */
 export function sharingKey(args: ExecutionArgs, scope: string): string | readonly GraphQLError[] {
