@@ -36,9 +36,9 @@ function isRequestError(e: unknown): boolean {
   return typeof status === "number" && status >= 400 && status < 500;
 }
 
-/** A client's mistake that Apollo reported without a code gets one, and is no internal error. */
+/** A client's mistake that Apollo reported without a code (it would say INTERNAL_SERVER_ERROR) gets one. */
 function formatError(formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError {
-  if (formatted.extensions?.code === undefined && isRequestError(original)) {
+  if ((original as { extensions?: { code?: unknown } } | null)?.extensions?.code === undefined && isRequestError(original)) {
     return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_REQUEST" } };
   }
   return maskError(formatted, original, undefined, () => {});

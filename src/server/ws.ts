@@ -54,7 +54,8 @@ export function attachWebSocket(opts: WsOptions) {
     path: "/graphql",
     maxPayload: opts.maxPayload,
     // Browsers send an Origin; a page of another site may not use a visitor's network position.
-    verifyClient: ({ origin, req }: { origin: string | undefined; req: IncomingMessage }) => opts.origins.allows(origin, req.headers.host),
+    verifyClient: ({ origin, req }: { origin: string | undefined; req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
+      opts.origins.allows(origin, req.headers.host) ? done(true) : done(false, 403, "Origin not allowed"),
   });
   const states = new WeakMap<WebSocket, ConnectionState>();
   const messages = new MessageRateLimiter(opts.maxMessagesPerSecond ?? 50);

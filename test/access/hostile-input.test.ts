@@ -358,6 +358,10 @@ describe(`hostile input (${backend})`, () => {
       ["a batch", json(JSON.stringify([{ query: `{ me { name } }` }, { query: `{ me { name } }` }])), [400]],
       ["a batch of 500 mutations", json(JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ query: `mutation { ${receive(i)} }` })))), [400]],
       ["a mutation over GET", { method: "GET", headers: { authorization: `Bearer ${svc.adminKey}`, "apollo-require-preflight": "1" } }, [400, 405]],
+      ["the product/levels cycle, twice aliased", q(`{ ${["a", "b"].map((a) => `${a}: products(first: 50) { nodes { ${"levels { product { ".repeat(3)}sku${" } }".repeat(3)} } }`).join(" ")} }`), [400]],
+      ["a mutation whose answer the client cannot accept", json(JSON.stringify({ query: `mutation { ${receive(0)} }` }), { accept: "text/html" }), [406]],
+      ["a subscription as one HTTP request", q(`subscription { stockChanged { sequence } }`), [400]],
+      ["a persisted query with the wrong hash", json(JSON.stringify({ query: `{ me { name } }`, extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } })), [400]],
     ];
     for (const [label, init, statuses] of requests) {
       const url = label === "a mutation over GET" ? `${svc.url}?query=${encodeURIComponent(`mutation { ${receive(0)} }`)}` : svc.url;
