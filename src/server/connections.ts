@@ -1,4 +1,5 @@
 import type { ApiKeyService } from "../access/api-keys.service.js";
+import { CLOSE_SLOW_SUBSCRIBER } from "../graphql/subscriptions.js";
 import type { Caller } from "./gate.js";
 
 /** Caps on what stays open: WebSockets and event streams, and their subscriptions. */
@@ -23,7 +24,7 @@ export const ServerCloseCode = {
   /** Past a rate: too many messages, connections, or operations of one caller. */
   TooMany: 4429,
   /** The client does not read fast enough: reconnect and resume with `after`. */
-  SlowReader: 4503,
+  SlowReader: CLOSE_SLOW_SUBSCRIBER,
 } as const;
 
 /** What a subscriber's shared executions cost one owner (a key or an address). */

@@ -172,6 +172,41 @@ describe(`connection and subscription caps (${backend})`, () => {
   });
 });
 
+describe(`event streams (${backend})`, () => {
+  let svc: TestService;
+
+  beforeAll(async () => {
+    svc = await startTestService(backend, { wsMaxConnectionsPerKey: 3 });
+  });
+
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it("counts event streams as connections of their key, and ends them when the key is revoked", async () => {
+    const name = fresh("sse");
+    const key = (await svc.gql(`mutation { createApiKey(input: { name: "${name}", role: VIEWER }) { key } }`)).data.createApiKey.key as string;
+    const open = () =>
+      fetch(svc.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: `subscription { stockChanged { sequence } }` }),
+      });
+    const streams = [await open(), await open(), await open()];
+    for (const s of streams) expect(s.status).toBe(200);
+    const fourth = await open();
+    expect(fourth.status).toBe(429);
+    expect(((await fourth.json()) as any).errors[0].message).toBe("at most 3 connections per API key");
+
+    await svc.gql(`mutation { revokeApiKey(name: "${name}") { errors { code } } }`);
+    for (const s of streams) {
+      const text = await s.text(); // ends once the server ends the stream
+      expect(text).toMatch(/"code":"UNAUTHENTICATED"/);
+      expect(text).toMatch(/event: complete/);
+    }
+  });
+});
+
 describe(`a reader that does not read (${backend})`, () => {
   let svc: TestService;
 
