@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/client.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
-import { apiKeyByHash, apiKeyByName, type ApiKeyRow, countApiKeys, insertApiKey, listApiKeys, revokeApiKey } from "../db/api-key.queries.js";
+import { apiKeyByHash, apiKeyByName, type ApiKeyRow, countApiKeys, insertApiKey, listApiKeys, revokeApiKey, validKeyHashes } from "../db/api-key.queries.js";
 import * as limit from "../stock/limits.js";
 import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
 import type { Actor, Role } from "../stock/types.js";
@@ -112,10 +112,9 @@ export class ApiKeyService {
     return bearer.length <= 200 && this.valid.has(hashKey(bearer));
   }
 
-  /** Whether the key behind `keyHash` is still valid now (asks the database). */
-  async stillValid(keyHash: string): Promise<boolean> {
-    const row = await apiKeyByHash(this.database.db, keyHash);
-    return row !== null && row.revokedAt === null;
+  /** Which of these keys (by hash) are still valid now; asks the database, once for all of them. */
+  stillValid(keyHashes: string[]): Promise<Set<string>> {
+    return validKeyHashes(this.database.db, keyHashes);
   }
 
   /**
