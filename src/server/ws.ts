@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
-import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Context } from "../graphql/context.js";
@@ -14,8 +13,6 @@ import { type LiveConnection, type LiveConnections, ServerCloseCode } from "./co
 import { type Caller, isRefusal, type OperationGate } from "./gate.js";
 import { MessageRateLimiter } from "./rate-limit.js";
 import { type OriginPolicy, resumePoint, type SubscribeFn } from "./transport.js";
-
-export { ServerCloseCode };
 
 interface ConnectionState {
   connection: LiveConnection;
@@ -72,8 +69,11 @@ export function attachWebSocket(opts: WsOptions) {
     states.set(socket, { connection, caller: null, requestIds: new Map(), sequences: new Map() });
     socket.once("close", () => connection.dispose());
     const id = randomUUID();
+    // A client that keeps sending after it was told to stop is dropped.
     socket.on("message", async () => {
-      if (!(await messages.take(id))) connection.close(ServerCloseCode.TooMany, `more than ${messages.perSecond} messages a second`);
+      if (await messages.take(id)) return;
+      if (socket.readyState === socket.OPEN) connection.close(ServerCloseCode.TooMany, `more than ${messages.perSecond} messages a second`);
+      else socket.terminate();
     });
   });
 
@@ -205,4 +205,3 @@ function mask(e: GraphQLError, requestId: string | undefined, log: Logger) {
   return maskError(formatted, e, requestId, (m) => log.error(`ws: ${m}`));
 }
 
-export { CloseCode };
