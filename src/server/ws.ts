@@ -69,11 +69,14 @@ export function attachWebSocket(opts: WsOptions) {
     states.set(socket, { connection, caller: null, requestIds: new Map(), sequences: new Map() });
     socket.once("close", () => connection.dispose());
     const id = randomUUID();
-    // A client that keeps sending after it was told to stop is dropped.
+    let flooded = false;
     socket.on("message", async () => {
-      if (await messages.take(id)) return;
-      if (socket.readyState === socket.OPEN) connection.close(ServerCloseCode.TooMany, `more than ${messages.perSecond} messages a second`);
-      else socket.terminate();
+      if ((await messages.take(id)) || flooded) return;
+      flooded = true;
+      connection.close(ServerCloseCode.TooMany, `more than ${messages.perSecond} messages a second`);
+      // Nothing more of it is read; the close frame still goes out, then the socket is dropped.
+      socket.pause();
+      setTimeout(() => socket.terminate(), 1000).unref();
     });
   });
 
