@@ -65,7 +65,7 @@ export function attachWebSocket(opts: WsOptions) {
       else socket.terminate();
     };
     const connection = opts.live.connect(request.socket.remoteAddress, close);
-    if (typeof connection === "string") return void socket.close(ServerCloseCode.TooMany, connection);
+    if (typeof connection === "string") return turnAway(socket, connection);
     states.set(socket, { connection, caller: null, requestIds: new Map(), sequences: new Map() });
     socket.once("close", () => connection.dispose());
     const id = randomUUID();
@@ -73,10 +73,7 @@ export function attachWebSocket(opts: WsOptions) {
     socket.on("message", async () => {
       if ((await messages.take(id)) || flooded) return;
       flooded = true;
-      connection.close(ServerCloseCode.TooMany, `more than ${messages.perSecond} messages a second`);
-      // Nothing more of it is read; the close frame still goes out, then the socket is dropped.
-      socket.pause();
-      setTimeout(() => socket.terminate(), 1000).unref();
+      turnAway(socket, `more than ${messages.perSecond} messages a second`);
     });
   });
 
@@ -190,6 +187,17 @@ export function attachWebSocket(opts: WsOptions) {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Closes with 4429 and reads nothing more of the socket; the close frame
+ * still goes out, then the socket is dropped without waiting for the client's
+ * answer (ws would keep it for 30 s).
+ */
+function turnAway(socket: WebSocket, reason: string): void {
+  socket.close(ServerCloseCode.TooMany, reason);
+  socket.pause();
+  setTimeout(() => socket.terminate(), 1000).unref();
 }
 
 function forget(state: ConnectionState | undefined, id: string): void {
