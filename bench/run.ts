@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const profileDir = join(projectRoot, "bench", "profiles", started.toISOString().replace(/[:.]/g, "-"));
   if (cpuProf) mkdirSync(profileDir, { recursive: true });
 
+  const liveSockets = knobs.liveSubscribers + knobs.liveDashboards;
   const server = await spawnService(
     {
       DATABASE_URL: databaseUrl,
@@ -86,6 +87,11 @@ async function main(): Promise<void> {
       // The same number of connections as the baseline, shared out among the workers.
       DATABASE_POOL_SIZE: String(Math.ceil(knobs.pool / workers)),
       RATE_LIMIT_PER_MINUTE: "0",
+      // The live scenario opens one socket and subscription per page and dashboard, all with one key from one address.
+      ...Object.fromEntries(
+        ["WS_MAX_CONNECTIONS_PER_ADDRESS", "WS_MAX_CONNECTIONS_PER_KEY", "MAX_SUBSCRIPTIONS_PER_KEY", "MAX_SUBSCRIPTIONS_PER_ADDRESS"].map((k) => [k, String(liveSockets + 100)]),
+      ),
+      SUBSCRIPTION_COST_BUDGET: String(10 * liveSockets + 1000),
       COALESCE_RESERVES: coalesce,
       EXPIRY_SWEEP_MS: "60000",
       WORKERS: String(workers),

@@ -11,10 +11,18 @@ import { LedgerHub } from "./events/hub.js";
 import { redisBus } from "./events/redis-bus.js";
 import { LedgerRelay } from "./events/relay.js";
 import type { Services } from "./graphql/context.js";
+import type { Context } from "./graphql/context.js";
+import { enforceExecutionBudgets, withinBudget } from "./graphql/execution-limits.js";
+import { queryLimiter } from "./graphql/query-limits.js";
 import { createSchema } from "./graphql/schema.js";
+import { sharedSubscribe } from "./graphql/shared-subscribe.js";
 import { createLogger, type Logger } from "./log.js";
+import { LiveConnections, ServerCloseCode } from "./server/connections.js";
+import { OperationGate } from "./server/gate.js";
 import { createHttpApp } from "./server/http.js";
 import { rateLimiterFor } from "./server/rate-limit.js";
+import { eventStreams } from "./server/sse.js";
+import { OriginPolicy } from "./server/transport.js";
 import { attachWebSocket } from "./server/ws.js";
 import { Catalog } from "./stock/catalog.js";
 import { startExpirySweeper } from "./stock/expiry-sweeper.js";
@@ -114,8 +122,33 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     cleanup.push(() => sweeper.stop());
 
     const schema = await createSchema({ publicRead: config.publicRead, pubSub: bus });
-    const server = createServer();
-    const limiter = rateLimiterFor(config.rateLimitPerMinute); // one budget per key, over HTTP and WebSocket
+    enforceExecutionBudgets(schema);
+    const queryLimits = queryLimiter(schema);
+    // The one way in for HTTP, WebSocket and event streams: one rate per key (per address without one).
+    const gate = new OperationGate({
+      services,
+      keys,
+      limiter: rateLimiterFor(config.rateLimitPerMinute),
+      publicRead: config.publicRead,
+      execution: { maxExecutionMs: config.maxExecutionMs, maxResponseBytes: config.maxResponseBytes },
+    });
+    const live = new LiveConnections({
+      maxConnectionsPerAddress: config.wsMaxConnectionsPerAddress,
+      maxConnectionsPerKey: config.wsMaxConnectionsPerKey,
+      maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
+      maxSubscriptionsPerKey: config.maxSubscriptionsPerKey,
+      maxSubscriptionsPerAddress: config.maxSubscriptionsPerAddress,
+      subscriptionCostBudget: config.subscriptionCostBudget,
+    });
+    // Subscribers with the same operation, used variables and role share each event's execution, within a budget of its own.
+    const subscribe = sharedSubscribe({
+      scopeOf: (args) => (args.contextValue as Context).principal?.role ?? "anonymous",
+      eventContext: (context) => ({ ...(context as Context), budget: gate.budget() }),
+      eventResult: (result, context) => withinBudget(result, (context as Context).budget),
+    });
+    const origins = new OriginPolicy(config.allowedOrigins);
+    // Slow-sending clients hold a socket each: headers within 10 s, a whole request within 30 s.
+    const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
     const ready = async (): Promise<Record<string, boolean>> => {
       const checks: Record<string, boolean> = {
         database: await database.db.execute(sql`select 1`).then(() => true, () => false),
@@ -123,28 +156,23 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       if (config.redisUrl) checks.redis = await bus.ping();
       return checks;
     };
+    const maxBufferedBytes = config.wsMaxBufferedBytes;
     const { listener, apollo, drain } = await createHttpApp({
       schema,
-      services,
+      gate,
+      queryLimits,
+      eventStreams: eventStreams({ schema, gate, live, queryLimits, subscribe, log, maxBufferedBytes }),
+      origins,
       server,
       log,
       ready,
       bodyLimit: "1mb",
-      publicRead: config.publicRead,
-      limiter,
+      serveSourceMaps: config.serveSourceMaps,
     });
     server.on("request", listener);
-    const ws = attachWebSocket({
-      schema,
-      services,
-      server,
-      log,
-      publicRead: config.publicRead,
-      maxPayload: 1024 * 1024,
-      maxSubscriptionsPerConnection: 100,
-      revocationCheckMs: 2000,
-      limiter,
-    });
+    const ws = attachWebSocket({ schema, gate, live, queryLimits, subscribe, origins, server, log, maxPayload: 1024 * 1024, maxBufferedBytes });
+    // Revocation reaches open connections too, on every instance, within about a second.
+    const revocations = setInterval(() => void live.closeRevoked(keys).catch(() => {}), 1000).unref();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
@@ -163,6 +191,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       dispose: () =>
         (disposing ??= (async () => {
           drain();
+          clearInterval(revocations);
+          live.closeAll(ServerCloseCode.GoingAway, "server shutting down");
           await ws.dispose();
           log.info("shutdown: WebSockets closed");
           await apollo.stop(); // stops accepting and waits for in-flight requests

@@ -2,15 +2,20 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database, Executor } from "../db/client.js";
 import type { Idempotency } from "../stock/idempotency.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
-import { apiKeyByHash, apiKeyByName, type ApiKeyRow, countApiKeys, insertApiKey, listApiKeys, revokeApiKey } from "../db/api-key.queries.js";
+import { apiKeyByHash, apiKeyByName, type ApiKeyRow, countApiKeys, insertApiKey, listApiKeys, revokeApiKey, validKeyHashes } from "../db/api-key.queries.js";
 import * as limit from "../stock/limits.js";
 import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
+import { ROLES } from "../stock/enums.js";
 import type { Actor, Role } from "../stock/types.js";
 
 const KEY_PREFIX = "sk_";
-const ROLES: readonly Role[] = ["VIEWER", "SERVICE", "ADMIN"];
-/** How long a verified key is trusted without asking the database again. */
-const CACHE_MS = 2000;
+/**
+ * How long a look-up is trusted without asking the database again, either
+ * way: a revocation on another instance takes effect here within this time.
+ */
+const CACHE_MS = 1000;
+/** Entries per cache; a full one starts over (a flood of made-up keys must not grow memory). */
+const CACHE_ENTRIES = 10_000;
 
 /** A secret only the holder of `key` can give again: what the results kept for them are sealed with. */
 function sealOf(key: string): string {
@@ -34,7 +39,9 @@ export type Authentication = { ok: true; actor: Actor; keyHash: string } | { ok:
  * each with a name (the ledger's actor) and a role; revocable.
  */
 export class ApiKeyService {
-  private cache = new Map<string, { actor: Actor | null; revoked: boolean; until: number }>();
+  // Valid keys apart from refused ones, so a flood of made-up keys cannot push out the keys in use.
+  private readonly valid = new Map<string, { actor: Actor; until: number }>();
+  private readonly refused = new Map<string, { reason: "invalid" | "revoked"; until: number }>();
 
   constructor(
     private readonly database: Database,
@@ -82,7 +89,7 @@ export class ApiKeyService {
     const n = limit.warehouseCode(name, "name");
     const row = await revokeApiKey(this.database.db, n);
     if (row) {
-      this.cache.delete(row.keyHash);
+      this.valid.delete(row.keyHash);
       return row;
     }
     const existing = await apiKeyByName(this.database.db, n);
@@ -90,35 +97,52 @@ export class ApiKeyService {
     return existing; // already revoked: revoking again changes nothing
   }
 
-  /** Who a bearer key belongs to; a revoked key is as good as none. */
+  /** Who a bearer key belongs to; a revoked key is as good as none. At most one database look-up per key and second. */
   async authenticate(bearer: string | null | undefined): Promise<Authentication> {
+    const known = this.peek(bearer);
+    if (known) return known;
+    const keyHash = hashKey(bearer!);
+    const row = await apiKeyByHash(this.database.db, keyHash);
+    // The lookup is by hash; compare again in constant time so no timing
+    // difference depends on how much of a guess was right.
+    const match = row !== null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(keyHash));
+    const until = Date.now() + CACHE_MS;
+    if (match && row.revokedAt === null) {
+      const actor: Actor = { name: row.name, role: row.role, channel: row.channel, seal: sealOf(bearer!) };
+      remember(this.valid, keyHash, { actor, until });
+      return { ok: true, actor, keyHash };
+    }
+    const reason = match ? "revoked" : "invalid";
+    this.valid.delete(keyHash);
+    remember(this.refused, keyHash, { reason, until });
+    return { ok: false, reason };
+  }
+
+  /** What authenticate would answer, when it can answer without the database; undefined when it would have to ask. */
+  peek(bearer: string | null | undefined): Authentication | undefined {
     if (!bearer) return { ok: false, reason: "missing" };
     if (bearer.length > 200) return { ok: false, reason: "invalid" };
     const keyHash = hashKey(bearer);
     const now = Date.now();
-    let hit = this.cache.get(keyHash);
-    if (!hit || hit.until < now) {
-      const row = await apiKeyByHash(this.database.db, keyHash);
-      // The lookup is by hash; compare again in constant time so no timing
-      // difference depends on how much of a guess was right.
-      const match = row !== null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(keyHash));
-      hit = {
-        actor: match ? { name: row.name, role: row.role, channel: row.channel, seal: sealOf(bearer) } : null,
-        revoked: match && row.revokedAt !== null,
-        until: now + CACHE_MS,
-      };
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(keyHash, hit);
-    }
-    if (!hit.actor) return { ok: false, reason: "invalid" };
-    if (hit.revoked) return { ok: false, reason: "revoked" };
-    return { ok: true, actor: hit.actor, keyHash };
+    const valid = this.valid.get(keyHash);
+    if (valid && valid.until >= now) return { ok: true, actor: valid.actor, keyHash };
+    const refused = this.refused.get(keyHash);
+    if (refused && refused.until >= now) return { ok: false, reason: refused.reason };
+    return undefined;
   }
 
-  /** Whether the key behind `keyHash` is still valid now (asks the database). */
-  async stillValid(keyHash: string): Promise<boolean> {
-    const row = await apiKeyByHash(this.database.db, keyHash);
-    return row !== null && row.revokedAt === null;
+  /**
+   * Whether this key was valid when last looked up, however long ago (while
+   * this instance remembers it): a key in use, not a guess. Its look-up may be
+   * due again; the answer of that look-up is what counts.
+   */
+  wasValid(bearer: string): boolean {
+    return bearer.length <= 200 && this.valid.has(hashKey(bearer));
+  }
+
+  /** Which of these keys (by hash) are still valid now; asks the database, once for all of them. */
+  stillValid(keyHashes: string[]): Promise<Set<string>> {
+    return validKeyHashes(this.database.db, keyHashes);
   }
 
   /**
@@ -131,4 +155,9 @@ export class ApiKeyService {
     await insertApiKey(this.database.db, { name: "admin", role: "ADMIN", keyHash: hashKey(key), prefix: key.slice(0, 10) });
     return adminKey ? null : key;
   }
+}
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(key, value);
 }

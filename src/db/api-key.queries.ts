@@ -1,4 +1,4 @@
-import { asc, eq, isNull, and, sql } from "drizzle-orm";
+import { asc, eq, inArray, isNull, and, sql } from "drizzle-orm";
 import type { Executor } from "./client.js";
 import { apiKeys } from "./schema.js";
 
@@ -12,6 +12,16 @@ export async function insertApiKey(ex: Executor, row: { name: string; role: ApiK
 export async function apiKeyByHash(ex: Executor, keyHash: string): Promise<ApiKeyRow | null> {
   const rows = await ex.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
   return rows[0] ?? null;
+}
+
+/** Which of these key hashes belong to keys not revoked: one statement for any number. */
+export async function validKeyHashes(ex: Executor, keyHashes: string[]): Promise<Set<string>> {
+  if (keyHashes.length === 0) return new Set();
+  const rows = await ex
+    .select({ keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .where(and(inArray(apiKeys.keyHash, keyHashes), isNull(apiKeys.revokedAt)));
+  return new Set(rows.map((r) => r.keyHash));
 }
 
 export function listApiKeys(ex: Executor): Promise<ApiKeyRow[]> {

@@ -7,6 +7,7 @@ import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
 import type { WarehouseService } from "../stock/warehouse.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "../stock/types.js";
+import type { ExecutionBudget } from "./execution-limits.js";
 import type { Loaders } from "./loaders.js";
 
 export interface Services {
@@ -28,6 +29,8 @@ export interface Context {
   requestId: string;
   /** On WebSocket connections: close this socket (e.g. a subscriber fell behind). */
   closeConnection?: (code: number, reason: string) => void;
+  /** What this query (or subscription event) may still do before it is stopped (execution-limits.ts). */
+  budget?: ExecutionBudget;
 }
 
 /** Who the ledger names when nobody signed in (only where anonymous writes are allowed). */

@@ -1,7 +1,31 @@
 import { createRequire } from "node:module";
-import * as graphqlModule from "graphql";
-import type { DocumentNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValueNode } from "graphql";
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type OperationDefinitionNode,
+  parse,
+  type SelectionSetNode,
+  validate,
+  type ValueNode,
+  visit,
+} from "graphql";
 import type { ComplexityEstimator } from "graphql-query-complexity";
+
+// Its CommonJS build, as graphql itself is loaded: the ES build imports
+// "graphql/index.mjs" by path, a second copy of graphql that would refuse
+// this schema ("from another module or realm").
+const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
+  "graphql-query-complexity",
+) as typeof import("graphql-query-complexity");
 
 /** How big a request may be before anything executes. */
 export interface QueryLimits {
@@ -15,14 +39,20 @@ export interface QueryLimits {
   maxFields: number;
   /** Root fields of one operation (each root mutation field is a change). */
   maxRootFields: number;
-  /** Estimated cost: one per field, a page multiplies its selection by `first`. */
+  /**
+   * How often one object type may appear along one path of nested fields:
+   * `product { levels { product { sku } } }` has Product twice. Going round
+   * such a cycle again only multiplies the answer; no client needs it.
+   */
+  maxTypeRepeats: number;
+  /** Estimated cost: one per field; a list multiplies its selection by `first`, or else by ASSUMED_LIST_SIZE. */
   maxComplexity: number;
 }
 
 /**
  * Generous for a shop's dashboards and order systems, small enough that
  * graphql-js's validation (quadratic in the fields of a selection set) and
- * execution stay cheap: products(first: 500) with twenty fields per product fits.
+ * execution stay cheap: products(first: 500) with their levels fits.
  */
 export const QUERY_LIMITS: QueryLimits = {
   maxTokens: 5000,
@@ -30,40 +60,15 @@ export const QUERY_LIMITS: QueryLimits = {
   maxAliases: 30,
   maxFields: 300,
   maxRootFields: 15,
-  maxComplexity: 20_000,
+  maxTypeRepeats: 2,
+  maxComplexity: 100_000,
 };
 
-
-type GraphQLModule = typeof graphqlModule;
-type ComplexityModule = typeof import("graphql-query-complexity");
-interface Realm {
-  graphql: GraphQLModule;
-  complexity: ComplexityModule;
-}
-
-// graphql 16 ships a CommonJS build (its `main`) and an ES module build (its
-// `module`); each refuses schemas and errors of the other. Node gives
-// everything the CommonJS one, but vite-based tools give sources the ES one
-// while the libraries (type-graphql, Apollo, graphql-ws) keep the CommonJS one.
-// So everything here is done, and every error made, with the graphql of the
-// schema at hand, and with the build of graphql-query-complexity that uses it.
-const require = createRequire(import.meta.url);
-const nodeGraphql = require("graphql") as GraphQLModule;
-const realms: Realm[] = [{ graphql: nodeGraphql, complexity: require("graphql-query-complexity") as ComplexityModule }];
-if (graphqlModule.GraphQLSchema !== nodeGraphql.GraphQLSchema) {
-  realms.push({ graphql: graphqlModule, complexity: await import("graphql-query-complexity") });
-}
-
-function realmOf(schema: GraphQLSchema): Realm {
-  const realm = realms.find((r) => schema instanceof r.graphql.GraphQLSchema);
-  if (!realm) throw new Error("the schema comes from an unknown copy of graphql");
-  return realm;
-}
-
-/** The copy of graphql a schema was built with: the one whose functions accept it. */
-export function graphqlOf(schema: GraphQLSchema): GraphQLModule {
-  return realmOf(schema).graphql;
-}
+/**
+ * What a list without `first` is assumed to hold when its cost is estimated
+ * (a product's levels: one per warehouse; a reservation's lines; the key list).
+ */
+export const ASSUMED_LIST_SIZE = 10;
 
 interface Shape {
   depth: number;
@@ -75,10 +80,15 @@ interface Shape {
 
 const EMPTY: Shape = { depth: 0, fields: 0, aliases: 0, width: 0 };
 
-/** Depth, fields, aliases and root fields of each operation; linear (each fragment is measured once, cycles count as nothing). */
-function shapesOf(document: DocumentNode): Array<{ operation: OperationDefinitionNode; shape: Shape }> {
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === "FragmentDefinition") fragments.set(d.name.value, d);
+  return fragments;
+}
+
+/** Depth, fields, aliases and root fields of each operation; linear (each fragment is measured once, cycles count as nothing). */
+function shapesOf(document: DocumentNode): Array<{ operation: OperationDefinitionNode; shape: Shape }> {
+  const fragments = fragmentsOf(document);
   const memo = new Map<string, Shape>();
   const visiting = new Set<string>();
 
@@ -122,11 +132,71 @@ function shapesOf(document: DocumentNode): Array<{ operation: OperationDefinitio
   return document.definitions.flatMap((d) => (d.kind === "OperationDefinition" ? [{ operation: d, shape: measure(d.selectionSet) }] : []));
 }
 
-/** A field with a `first` argument returns up to `first` items: its selection costs that many times. */
-const pageEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (!field.args.some((a) => a.name === "first")) return undefined;
-  const first = typeof args.first === "number" && args.first > 0 ? args.first : 1;
-  return 1 + childComplexity * first;
+/**
+ * The first path of `operation` along which one object type appears more
+ * than `max` times, or null. Walks the selections with fragments expanded,
+ * so call it only once maxFields has bounded that expansion. Fields the
+ * schema does not know are skipped (validation reports them).
+ */
+function cycleOf(
+  schema: GraphQLSchema,
+  fragments: Map<string, FragmentDefinitionNode>,
+  operation: OperationDefinitionNode,
+  max: number,
+): { type: string; path: string[] } | null {
+  const counts = new Map<string, number>();
+  const path: string[] = [];
+  const expanding = new Set<string>();
+
+  const walk = (set: SelectionSetNode, parent: GraphQLNamedType): { type: string; path: string[] } | null => {
+    for (const sel of set.selections) {
+      if (sel.kind === "Field") {
+        if (!sel.selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) continue;
+        const field = parent.getFields()[sel.name.value];
+        if (!field) continue;
+        const type = getNamedType(field.type);
+        const counted = !type.name.startsWith("__");
+        const n = (counts.get(type.name) ?? 0) + 1;
+        path.push(sel.alias?.value ?? sel.name.value);
+        if (counted && n > max) return { type: type.name, path: [...path] };
+        if (counted) counts.set(type.name, n);
+        const found = walk(sel.selectionSet, type);
+        if (counted) counts.set(type.name, n - 1);
+        path.pop();
+        if (found) return found;
+      } else if (sel.kind === "InlineFragment") {
+        const type = sel.typeCondition ? (schema.getType(sel.typeCondition.name.value) ?? parent) : parent;
+        const found = walk(sel.selectionSet, type);
+        if (found) return found;
+      } else {
+        const def = fragments.get(sel.name.value);
+        if (!def || expanding.has(def.name.value)) continue;
+        expanding.add(def.name.value);
+        const found = walk(def.selectionSet, schema.getType(def.typeCondition.name.value) ?? parent);
+        expanding.delete(def.name.value);
+        if (found) return found;
+      }
+    }
+    return null;
+  };
+
+  const root = schema.getRootType(operation.operation);
+  return root ? walk(operation.selectionSet, root) : null;
+}
+
+/**
+ * A list's selection costs as many times as the list may hold: `first` where
+ * the field takes it, ASSUMED_LIST_SIZE for any other list. The `nodes` and
+ * `edges` of a connection are the page its field's `first` already counted.
+ */
+const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === "first")) {
+    const first = typeof args.first === "number" && args.first > 0 ? args.first : 1;
+    return 1 + childComplexity * first;
+  }
+  if (!isListType(getNullableType(field.type))) return undefined;
+  const inConnection = (isObjectType(type) || isInterfaceType(type)) && "pageInfo" in type.getFields();
+  return 1 + childComplexity * (inConnection ? 1 : ASSUMED_LIST_SIZE);
 };
 
 export interface OperationRequest {
@@ -135,13 +205,21 @@ export interface OperationRequest {
   variables?: Record<string, unknown> | null;
 }
 
+export interface CheckedOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** Estimated cost with this request's variables. */
+  cost: number;
+}
+
 export interface QueryLimiter {
   readonly limits: QueryLimits;
-  /** A client-facing error (BAD_USER_INPUT unless `extensions` say otherwise), of the schema's graphql. */
+  /** A client-facing error (BAD_USER_INPUT unless `extensions` say otherwise). */
   error(message: string, extensions?: Record<string, unknown>): GraphQLError;
   /**
-   * Depth, alias, field and root-field limits. Linear in the document, so it
-   * can run BEFORE graphql-js's validation, whose overlapping-fields rule is
+   * Depth, alias, field, root-field and cycle limits. Linear in the document
+   * (the cycle walk runs once the field limit has bounded it), so it can run
+   * BEFORE graphql-js's validation, whose overlapping-fields rule is
    * quadratic in the fields of a selection set.
    */
   shapeErrors(document: DocumentNode): GraphQLError[];
@@ -151,25 +229,23 @@ export interface QueryLimiter {
    * A text that does not parse passes: the server reports the syntax error.
    */
   shapeErrorsOfText(query: string): GraphQLError[];
-  /** The estimated cost of `operation` with its variables; the document must be valid. */
-  complexityErrors(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): GraphQLError[];
+  /** The estimated cost of `operation` with its variables, and the error when it is too high; the document must be valid. */
+  cost(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): { cost: number; errors: GraphQLError[] };
   /**
    * Everything Apollo does to an HTTP request before execution, for transports
-   * without Apollo (graphql-ws): bounded parse, shape limits, validation, the
-   * operation to run, its cost. Errors carry Apollo's codes for the same failures.
+   * without Apollo (graphql-ws, graphql-sse): bounded parse, shape limits,
+   * validation, the operation to run, its cost. Errors carry Apollo's codes for the same failures.
    */
-  checkOperation(request: OperationRequest): { document: DocumentNode; operation: OperationDefinitionNode } | GraphQLError[];
+  checkOperation(request: OperationRequest): CheckedOperation | GraphQLError[];
 }
 
 export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_LIMITS): QueryLimiter {
-  const { graphql, complexity } = realmOf(schema);
-  const estimators = [complexity.fieldExtensionsEstimator(), pageEstimator, complexity.simpleEstimator({ defaultComplexity: 1 })];
+  const estimators = [fieldExtensionsEstimator(), listEstimator, simpleEstimator({ defaultComplexity: 1 })];
 
-  const error = (message: string, extensions: Record<string, unknown> = {}) =>
-    new graphql.GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extensions } });
+  const error = (message: string, extensions: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extensions } });
   const limitError = (message: string, limit: keyof QueryLimits) => error(message, { limit, max: limits[limit] });
   const coded = (e: GraphQLError, code: string) =>
-    new graphql.GraphQLError(e.message, {
+    new GraphQLError(e.message, {
       ...(e.nodes ? { nodes: e.nodes } : {}),
       ...(e.source ? { source: e.source } : {}),
       ...(e.positions ? { positions: e.positions } : {}),
@@ -177,6 +253,7 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
     });
 
   const shapeErrors = (document: DocumentNode): GraphQLError[] => {
+    let fragments: Map<string, FragmentDefinitionNode> | undefined;
     for (const { operation, shape: s } of shapesOf(document)) {
       const op = operation.name ? `operation ${operation.name.value}` : "the operation";
       const errors: GraphQLError[] = [];
@@ -185,6 +262,15 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
       if (s.fields > limits.maxFields) errors.push(limitError(`${op} selects ${s.fields} fields; at most ${limits.maxFields} are allowed`, "maxFields"));
       if (s.width > limits.maxRootFields) errors.push(limitError(`${op} has ${s.width} root fields; at most ${limits.maxRootFields} are allowed`, "maxRootFields"));
       if (errors.length > 0) return errors;
+      const cycle = cycleOf(schema, (fragments ??= fragmentsOf(document)), operation, limits.maxTypeRepeats);
+      if (cycle) {
+        return [
+          limitError(
+            `${op} goes round a cycle: ${cycle.type} appears ${limits.maxTypeRepeats + 1} times along ${cycle.path.join(".")}; at most ${limits.maxTypeRepeats} are allowed (select what you need of it the first time round)`,
+            "maxTypeRepeats",
+          ),
+        ];
+      }
     }
     return [];
   };
@@ -195,7 +281,7 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
     if (known) return known;
     let errors: GraphQLError[];
     try {
-      errors = shapeErrors(graphql.parse(query, { maxTokens: limits.maxTokens }));
+      errors = shapeErrors(parse(query, { maxTokens: limits.maxTokens }));
     } catch {
       errors = [];
     }
@@ -209,13 +295,13 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
   // The cost depends on variables only where an estimator reads arguments:
   // `first`, any argument of a field with its own complexity, @skip/@include.
   const fieldsPriceArguments = Object.values(schema.getTypeMap()).some(
-    (t) => (graphql.isObjectType(t) || graphql.isInterfaceType(t)) && Object.values(t.getFields()).some((f) => f.extensions?.complexity !== undefined),
+    (t) => (isObjectType(t) || isInterfaceType(t)) && Object.values(t.getFields()).some((f) => f.extensions?.complexity !== undefined),
   );
   const hasVariable = (v: ValueNode): boolean =>
     v.kind === "Variable" || (v.kind === "ListValue" && v.values.some(hasVariable)) || (v.kind === "ObjectValue" && v.fields.some((f) => hasVariable(f.value)));
   const costDependsOnVariables = (document: DocumentNode): boolean => {
     let depends = false;
-    graphql.visit(document, {
+    visit(document, {
       Field(node) {
         if (node.arguments?.some((a) => (fieldsPriceArguments || a.name.value === "first") && hasVariable(a.value))) depends = true;
       },
@@ -227,28 +313,29 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
   };
   // Apollo hands out the same DocumentNode for the same query text (its document
   // store), so the cost of an operation that no variable can change is computed once.
-  const knownCosts = new WeakMap<DocumentNode, { dependsOnVariables: boolean; errors: Map<string, GraphQLError[]> }>();
+  type Priced = { cost: number; errors: GraphQLError[] };
+  const knownCosts = new WeakMap<DocumentNode, { dependsOnVariables: boolean; byOperation: Map<string, Priced> }>();
 
-  const complexityErrors = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined) => {
+  const cost = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): Priced => {
     let known = knownCosts.get(document);
     if (!known) {
-      known = { dependsOnVariables: costDependsOnVariables(document), errors: new Map() };
+      known = { dependsOnVariables: costDependsOnVariables(document), byOperation: new Map() };
       knownCosts.set(document, known);
     }
     const opKey = operation.name?.value ?? "";
-    const cached = known.dependsOnVariables ? undefined : known.errors.get(opKey);
+    const cached = known.dependsOnVariables ? undefined : known.byOperation.get(opKey);
     if (cached) return cached;
-    const errors = costErrors(document, operation, variables);
+    const priced = price(document, operation, variables);
     // Variables that do not fit their types are this request's own fault: never remembered.
-    const variablesRefused = errors.length > 0 && errors[0]!.extensions.limit === undefined;
-    if (!known.dependsOnVariables && !variablesRefused) known.errors.set(opKey, errors);
-    return errors;
+    const variablesRefused = priced.errors.length > 0 && priced.errors[0]!.extensions.limit === undefined;
+    if (!known.dependsOnVariables && !variablesRefused) known.byOperation.set(opKey, priced);
+    return priced;
   };
 
-  const costErrors = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined) => {
+  const price = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): Priced => {
     let cost: number;
     try {
-      cost = complexity.getComplexity({
+      cost = getComplexity({
         schema,
         query: document,
         estimators,
@@ -257,31 +344,34 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
       });
     } catch (err) {
       // Variables that do not fit their types: execution would refuse them the same way.
-      if (err instanceof graphql.GraphQLError) return [coded(err, "BAD_USER_INPUT")];
+      if (err instanceof GraphQLError) return { cost: 0, errors: [coded(err, "BAD_USER_INPUT")] };
       throw err;
     }
-    if (cost <= limits.maxComplexity) return [];
-    return [
-      limitError(
-        `the operation's estimated cost is ${cost}; at most ${limits.maxComplexity} is allowed (ask for smaller pages with \`first\`, or fewer nested fields)`,
-        "maxComplexity",
-      ),
-    ];
+    if (cost <= limits.maxComplexity) return { cost, errors: [] };
+    return {
+      cost,
+      errors: [
+        limitError(
+          `the operation's estimated cost is ${cost}; at most ${limits.maxComplexity} is allowed (ask for smaller pages with \`first\`, or fewer nested fields)`,
+          "maxComplexity",
+        ),
+      ],
+    };
   };
 
-  const checkOperation = (request: OperationRequest) => {
+  const checkOperation = (request: OperationRequest): CheckedOperation | GraphQLError[] => {
     let document: DocumentNode;
     try {
-      document = graphql.parse(request.query, { maxTokens: limits.maxTokens });
+      document = parse(request.query, { maxTokens: limits.maxTokens });
     } catch (err) {
-      if (err instanceof graphql.GraphQLError) return [coded(err, "GRAPHQL_PARSE_FAILED")];
+      if (err instanceof GraphQLError) return [coded(err, "GRAPHQL_PARSE_FAILED")];
       throw err;
     }
     const shape = shapeErrors(document);
     if (shape.length > 0) return shape;
-    const invalid = graphql.validate(schema, document);
+    const invalid = validate(schema, document);
     if (invalid.length > 0) return invalid.map((e) => coded(e, "GRAPHQL_VALIDATION_FAILED"));
-    const operation = graphql.getOperationAST(document, request.operationName ?? undefined);
+    const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) {
       return [
         error(
@@ -291,10 +381,10 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
         ),
       ];
     }
-    const cost = complexityErrors(document, operation, request.variables);
-    if (cost.length > 0) return cost;
-    return { document, operation };
+    const priced = cost(document, operation, request.variables);
+    if (priced.errors.length > 0) return priced.errors;
+    return { document, operation, cost: priced.cost };
   };
 
-  return { limits, error, shapeErrors, shapeErrorsOfText, complexityErrors, checkOperation };
+  return { limits, error, shapeErrors, shapeErrorsOfText, cost, checkOperation };
 }

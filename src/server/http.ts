@@ -3,31 +3,52 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import express from "express";
-import type { GraphQLSchema } from "graphql";
-import type { Context, Services } from "../graphql/context.js";
+import { type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import type { Context } from "../graphql/context.js";
 import { isDomainError, maskError } from "../graphql/errors.js";
-import { queryLimiter } from "../graphql/query-limits.js";
+import type { QueryLimiter } from "../graphql/query-limits.js";
 import type { Logger } from "../log.js";
 import { createPagesRouter } from "./pages.js";
 import { graphqlEndpoint } from "./graphql-endpoint.js";
+import type { OperationGate } from "./gate.js";
 import { queryLimitsPlugin, sendRefusal } from "./http-guard.js";
-import type { RateLimiter } from "./rate-limit.js";
+import type { EventStreamHandler } from "./sse.js";
+import type { OriginPolicy } from "./transport.js";
 
 export interface HttpOptions {
   schema: GraphQLSchema;
-  services: Services;
+  gate: OperationGate;
+  queryLimits: QueryLimiter;
+  eventStreams: EventStreamHandler;
+  origins: OriginPolicy;
   server: Server;
   log: Logger;
   /** Readiness: every dependency the service needs answers. */
   ready: () => Promise<Record<string, boolean>>;
   bodyLimit: string;
-  /** Anonymous callers may use the PUBLIC operations (default true). */
-  publicRead?: boolean;
-  /** Per key (per address without one); null or absent: no limit. */
-  limiter?: RateLimiter | null;
+  /** Serve the browser pages' source maps. */
+  serveSourceMaps?: boolean;
 }
 
-/** Adds the request id to every error, so a client can quote it and an operator can find it in the log. */
+/** An error Apollo raised about the request itself (its HTTP status is 4xx), such as a persisted query whose hash does not match. */
+function isRequestError(e: unknown): boolean {
+  const status = (e as { extensions?: { http?: { status?: unknown } } } | null)?.extensions?.http?.status;
+  return typeof status === "number" && status >= 400 && status < 500;
+}
+
+/** A client's mistake that Apollo reported without a code (it would say INTERNAL_SERVER_ERROR) gets one. */
+function formatError(formatted: GraphQLFormattedError, original: unknown): GraphQLFormattedError {
+  if ((original as { extensions?: { code?: unknown } } | null)?.extensions?.code === undefined && isRequestError(original)) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_REQUEST" } };
+  }
+  return maskError(formatted, original, undefined, () => {});
+}
+
+/**
+ * Adds the request id to every error, so a client can quote it and an
+ * operator can find it in the log; answers one error in place of the partial
+ * answer of a query its execution budget stopped.
+ */
 function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
@@ -35,13 +56,19 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
         async didEncounterErrors({ contextValue, errors }) {
           for (const e of errors) {
             const code = e.extensions?.code;
-            if ((code === undefined || code === "INTERNAL_SERVER_ERROR") && !isDomainError(e.originalError)) {
+            if ((code === undefined || code === "INTERNAL_SERVER_ERROR") && !isDomainError(e.originalError) && !isRequestError(e)) {
               log.error(`request ${contextValue.requestId}: ${(e.originalError ?? e).stack ?? e.message}`);
             }
           }
         },
         async willSendResponse({ contextValue, response }) {
           response.http.headers.set("x-request-id", contextValue.requestId);
+          const stopped = contextValue.budget?.stopped;
+          if (stopped && response.body.kind === "single") {
+            response.body.singleResult = { errors: [{ message: stopped.message, extensions: { ...stopped.extensions, requestId: contextValue.requestId } }] };
+            response.http.status = 400;
+            return;
+          }
           if (response.body.kind === "single") {
             for (const e of response.body.singleResult.errors ?? []) {
               (e as { extensions: Record<string, unknown> }).extensions = { ...e.extensions, requestId: contextValue.requestId };
@@ -54,7 +81,7 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
 }
 
 export async function createHttpApp(opts: HttpOptions) {
-  const queryLimits = queryLimiter(opts.schema);
+  const { queryLimits } = opts;
   const apollo = new ApolloServer<Context>({
     schema: opts.schema,
     introspection: true,
@@ -64,7 +91,7 @@ export async function createHttpApp(opts: HttpOptions) {
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: queryLimits.limits.maxTokens },
-    formatError: (formatted, original) => maskError(formatted, original, undefined, () => {}),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: opts.server, stopGracePeriodMillis: 5000 }),
       ApolloServerPluginLandingPageDisabled(),
@@ -78,11 +105,10 @@ export async function createHttpApp(opts: HttpOptions) {
 
   const endpoint = graphqlEndpoint({
     apollo,
-    services: opts.services,
-    keys: opts.services.keys,
-    limiter: opts.limiter ?? null,
-    publicRead: opts.publicRead ?? true,
+    gate: opts.gate,
     queryLimits,
+    eventStreams: opts.eventStreams,
+    origins: opts.origins,
     bodyLimit: opts.bodyLimit,
     log: opts.log,
   });
@@ -98,7 +124,7 @@ export async function createHttpApp(opts: HttpOptions) {
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "unavailable", checks });
   });
-  app.use(createPagesRouter()); // playground (GET /graphql for browsers), dashboard, their assets
+  app.use(createPagesRouter({ serveSourceMaps: opts.serveSourceMaps ?? false })); // playground (GET /graphql for browsers), dashboard, their assets
   app.use("/graphql", (req, res) => endpoint(req, res));
 
   // Once shutdown begins, requests arriving on kept-alive connections are
@@ -114,8 +140,9 @@ export async function createHttpApp(opts: HttpOptions) {
         headers: { connection: "close", "retry-after": "1" },
       });
     }
-    // Operations arrive as POST /graphql: straight to the endpoint, past the router.
-    if (req.method === "POST" && (req.url === "/graphql" || req.url?.startsWith("/graphql?"))) return endpoint(req, res);
+    // Operations arrive as POST /graphql (and CORS preflights as OPTIONS): straight
+    // to the endpoint, past the router. A GET may be a browser wanting the playground.
+    if ((req.method === "POST" || req.method === "OPTIONS") && (req.url === "/graphql" || req.url?.startsWith("/graphql?"))) return endpoint(req, res);
     app(req, res);
   };
 

@@ -6,6 +6,8 @@ import { projectRoot } from "../paths.js";
 export interface PagesOptions {
   /** Where scripts/build-web.ts wrote the pages (default: dist/web). */
   webRoot?: string;
+  /** Serve the bundles' source maps (they show the pages' sources to anyone); default false. */
+  serveSourceMaps?: boolean;
 }
 
 /** Host header values we are willing to echo into the CSP (host, IPv4, [IPv6], optional port). */
@@ -71,6 +73,9 @@ export function createPagesRouter(opts: PagesOptions = {}): express.Router {
   });
   router.get("/dashboard", page("dashboard.html", false));
 
+  if (!opts.serveSourceMaps) {
+    router.use("/assets", (req, res, next) => (req.path.endsWith(".map") ? void res.status(404).type("text/plain").send("Not found\n") : next()));
+  }
   // Every file name under assets/ carries a content hash, so it never changes.
   router.use(
     "/assets",

@@ -1,188 +1,187 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
-import { CloseCode } from "graphql-ws";
+import type { IncomingMessage, Server } from "node:http";
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import type { GraphQLError, GraphQLSchema } from "graphql";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { Context, Services } from "../graphql/context.js";
+import type { Context } from "../graphql/context.js";
 import { maskError } from "../graphql/errors.js";
-import { createLoaders } from "../graphql/loaders.js";
-import { sharedSubscribe } from "../graphql/shared-subscribe.js";
-import { CLOSE_SLOW_SUBSCRIBER } from "../graphql/subscriptions.js";
-import { QUERY_LIMITS, type QueryLimits, queryLimiter } from "../graphql/query-limits.js";
+import { withinBudget } from "../graphql/execution-limits.js";
+import type { QueryLimiter } from "../graphql/query-limits.js";
+import { sharingKey } from "../graphql/shared-subscribe.js";
 import type { Logger } from "../log.js";
-import type { Actor } from "../stock/types.js";
-import { authenticate } from "./principal.js";
-import { type RateLimiter, rateLimitMessage } from "./rate-limit.js";
-
-/** Close codes this server uses besides graphql-ws's own. */
-export const ServerCloseCode = {
-  GoingAway: 1001,
-  Unauthorized: CloseCode.Unauthorized, // 4401
-  Forbidden: CloseCode.Forbidden, // 4403
-  SlowSubscriber: CLOSE_SLOW_SUBSCRIBER,
-  /** The client sent messages faster than maxMessagesPerSecond. */
-  TooManyMessages: 4429,
-} as const;
+import { type LiveConnection, type LiveConnections, ServerCloseCode } from "./connections.js";
+import { type Caller, isRefusal, type OperationGate } from "./gate.js";
+import { MessageRateLimiter } from "./rate-limit.js";
+import { type OriginPolicy, resumePoint, type SubscribeFn } from "./transport.js";
 
 interface ConnectionState {
-  principal: Actor | null;
-  keyHash: string | null;
-  /** Whose rate-limit bucket this connection's operations take from. */
-  caller: string;
-  /** Ids of the open subscriptions. */
-  subscriptions: Set<string>;
+  connection: LiveConnection;
+  caller: Caller | null;
   /** Request id of each running operation, for its errors and the log. */
   requestIds: Map<string, string>;
+  /** The last `sequence` each subscription sent, for the resume point of a slow reader. */
+  sequences: Map<string, string>;
 }
 
 export interface WsOptions {
   schema: GraphQLSchema;
-  services: Services;
+  gate: OperationGate;
+  live: LiveConnections;
+  queryLimits: QueryLimiter;
+  subscribe: SubscribeFn;
+  origins: OriginPolicy;
   server: Server;
   log: Logger;
-  publicRead: boolean;
   maxPayload: number;
-  maxSubscriptionsPerConnection: number;
-  revocationCheckMs: number;
-  /** Per key (per address without one), shared with HTTP; null or absent: no limit. */
-  limiter?: RateLimiter | null;
+  /** Bytes a socket may have waiting to be sent; past it the socket is closed 4503. */
+  maxBufferedBytes: number;
   /** Messages a socket may send per second, in bursts of up to twice that; past it: close 4429 (default 50). */
   maxMessagesPerSecond?: number;
-  queryLimits?: QueryLimits;
 }
 
 /**
- * graphql-ws on the HTTP server's port and path. Keys are checked at connect
- * (refused: close 4401) and again every few seconds, so a revoked key's
- * sockets close within seconds. Returns dispose(), which closes every socket with 1001.
+ * graphql-ws on the HTTP server's port and path, behind the operation gate:
+ * the key is checked at connect (refused: close 4401), each operation takes
+ * from its caller's rate, and the live-connection caps apply. Returns dispose(),
+ * which closes every socket with 1001.
  */
 export function attachWebSocket(opts: WsOptions) {
-  const wss = new WebSocketServer({ server: opts.server, path: "/graphql", maxPayload: opts.maxPayload });
+  const wss = new WebSocketServer({
+    server: opts.server,
+    path: "/graphql",
+    maxPayload: opts.maxPayload,
+    // Browsers send an Origin; a page of another site may not use a visitor's network position.
+    verifyClient: ({ origin, req }: { origin: string | undefined; req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) =>
+      opts.origins.allows(origin, req.headers.host) ? done(true) : done(false, 403, "Origin not allowed"),
+  });
   const states = new WeakMap<WebSocket, ConnectionState>();
-  const queryLimits = queryLimiter(opts.schema, opts.queryLimits ?? QUERY_LIMITS);
-  const perSecond = opts.maxMessagesPerSecond ?? 50;
+  const messages = new MessageRateLimiter(opts.maxMessagesPerSecond ?? 50);
 
-  // Registered before graphql-ws's own listener, so a flood is cut off before
-  // its messages are handled. A client that keeps sending after the close is dropped.
-  wss.on("connection", (socket) => {
-    let tokens = perSecond * 2;
-    let at = Date.now();
-    socket.on("message", () => {
-      const now = Date.now();
-      tokens = Math.min(perSecond * 2, tokens + ((now - at) * perSecond) / 1000);
-      at = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return;
-      }
-      if (socket.readyState === socket.OPEN) socket.close(ServerCloseCode.TooManyMessages, `more than ${perSecond} messages a second`);
+  // Registered before graphql-ws's own listener, so a refused socket is closed
+  // before anything of it is handled.
+  wss.on("connection", (socket, request) => {
+    const close = (code: number, reason: string) => {
+      if (socket.readyState === socket.OPEN) socket.close(code, reason);
       else socket.terminate();
+    };
+    const connection = opts.live.connect(request.socket.remoteAddress, close);
+    if (typeof connection === "string") return turnAway(socket, connection);
+    states.set(socket, { connection, caller: null, requestIds: new Map(), sequences: new Map() });
+    socket.once("close", () => connection.dispose());
+    const id = randomUUID();
+    let flooded = false;
+    socket.on("message", async () => {
+      if ((await messages.take(id)) || flooded) return;
+      flooded = true;
+      turnAway(socket, `more than ${messages.perSecond} messages a second`);
     });
   });
+
+  const stateOf = (socket: unknown) => states.get(socket as WebSocket);
 
   const handle = useServer<Record<string, unknown>, { state?: ConnectionState }>(
     {
       schema: opts.schema,
-      // Subscribers with the same operation, variables and role share each event's execution.
-      subscribe: sharedSubscribe((args) => (args.contextValue as Context).principal?.role ?? "anonymous"),
+      subscribe: opts.subscribe,
       // Internal messages never go out in close reasons, whatever NODE_ENV says.
       isProd: true,
       onConnect: async (ctx) => {
-        const auth = await authenticate(opts.services.keys, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
         const socket = ctx.extra.socket as unknown as WebSocket;
-        if ((auth && !auth.ok) || (!auth && !opts.publicRead)) {
-          socket.close(ServerCloseCode.Unauthorized, auth && !auth.ok && auth.reason === "revoked" ? "API key revoked" : "Unauthorized");
+        const state = stateOf(socket);
+        if (!state) return false; // refused at connection
+        const caller = await opts.gate.identify(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, ctx.extra.request.socket.remoteAddress);
+        if (isRefusal(caller)) {
+          state.connection.close(caller.status === 429 ? ServerCloseCode.TooMany : ServerCloseCode.Unauthorized, caller.status === 429 ? caller.message.slice(0, 120) : reasonOf(caller.message));
           return false;
         }
-        const principal = auth?.ok ? auth.actor : null;
-        const state: ConnectionState = {
-          principal,
-          keyHash: auth?.ok ? auth.keyHash : null,
-          caller: principal ? `key:${principal.name}` : `ip:${ctx.extra.request.socket.remoteAddress ?? "unknown"}`,
-          subscriptions: new Set(),
-          requestIds: new Map(),
-        };
-        states.set(socket, state);
+        const refused = state.connection.identify(caller);
+        if (refused) {
+          state.connection.close(ServerCloseCode.TooMany, refused);
+          return false;
+        }
+        state.caller = caller;
         ctx.extra.state = state;
         return true;
       },
-      // Everything Apollo does for HTTP before execution: rate limit, bounded
-      // parse, query limits, validation, cost; graphql-ws then only executes.
-      onSubscribe: (ctx, id, payload) => {
+      // Everything Apollo does for HTTP before execution: rate, bounded parse,
+      // query limits, validation, cost; then the subscription caps. graphql-ws
+      // then only executes.
+      onSubscribe: async (ctx, id, payload) => {
         const state = ctx.extra.state!;
-        state.requestIds.set(id, randomUUID());
-        if (opts.limiter) {
-          const waitMs = opts.limiter.take(state.caller);
-          if (waitMs > 0) {
-            return [queryLimits.error(rateLimitMessage(opts.limiter.perMinute, waitMs), { code: "RATE_LIMITED", retryAfterSeconds: Math.ceil(waitMs / 1000) })];
-          }
-        }
-        const checked = queryLimits.checkOperation(payload);
+        const caller = state.caller!;
+        const requestId = randomUUID();
+        state.requestIds.set(id, requestId);
+        const tooFast = await opts.gate.take(caller);
+        if (tooFast) return [opts.queryLimits.error(tooFast.message, { code: tooFast.code, ...tooFast.extensions })];
+        const checked = opts.queryLimits.checkOperation(payload);
         if (Array.isArray(checked)) return checked;
-        if (checked.operation.operation === "subscription") {
-          if (state.subscriptions.size >= opts.maxSubscriptionsPerConnection) {
-            return [queryLimits.error(`at most ${opts.maxSubscriptionsPerConnection} subscriptions per connection`)];
-          }
-          state.subscriptions.add(id);
-        }
-        return { schema: opts.schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
-      },
-      onComplete: (ctx, id) => {
-        ctx.extra.state?.subscriptions.delete(id);
-        ctx.extra.state?.requestIds.delete(id);
-      },
-      context: (ctx, id): Context => {
-        const socket = ctx.extra.socket as unknown as WebSocket;
-        return {
-          services: opts.services,
-          loaders: createLoaders(opts.services.queries, { cache: false }),
-          principal: ctx.extra.state?.principal ?? null,
-          requestId: ctx.extra.state?.requestIds.get(id) ?? randomUUID(),
-          closeConnection: (code, reason) => socket.close(code, reason),
+        const subscription = checked.operation.operation === "subscription";
+        const args: ExecutionArgs = {
+          schema: opts.schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: opts.gate.context(caller, requestId, {
+            long: subscription,
+            closeConnection: (code, reason) => state.connection.close(code, reason),
+          }),
         };
+        if (subscription) {
+          const key = sharingKey(args, caller.principal?.role ?? "anonymous");
+          if (typeof key !== "string") return [...key];
+          const refused = state.connection.subscribe(id, key, checked.cost);
+          if (refused) return [opts.queryLimits.error(refused)];
+        }
+        return args;
       },
-      onNext: (ctx, id, _payload, _args, result) => {
-        if (!result.errors) return undefined;
-        const requestId = ctx.extra.state?.requestIds.get(id);
-        return { ...result, errors: result.errors.map((e) => mask(e, requestId, opts.log)) as unknown as GraphQLError[] };
+      onComplete: (ctx, id) => forget(ctx.extra.state, id),
+      onNext: (ctx, id, _payload, args, result) => {
+        const state = ctx.extra.state!;
+        const socket = ctx.extra.socket as unknown as WebSocket;
+        const sequence = resumePoint(result);
+        if (sequence !== null) state.sequences.set(id, sequence);
+        if (socket.bufferedAmount > opts.maxBufferedBytes) closeSlow(ctx.subscriptions, state, socket.bufferedAmount);
+        // A subscription's events were limited one by one (sharedSubscribe); a query is limited here.
+        const limited = withinBudget(result, (args.contextValue as Context).budget);
+        if (!limited.errors) return limited === result ? undefined : limited;
+        const requestId = state.requestIds.get(id);
+        return { ...limited, errors: limited.errors.map((e) => mask(e as GraphQLError, requestId, opts.log)) as unknown as GraphQLError[] };
       },
       // An error message ends the operation.
       onError: (ctx, id, _payload, errors) => {
         const requestId = ctx.extra.state?.requestIds.get(id);
-        ctx.extra.state?.subscriptions.delete(id);
-        ctx.extra.state?.requestIds.delete(id);
+        forget(ctx.extra.state, id);
         return errors.map((e) => mask(e, requestId, opts.log)) as unknown as GraphQLError[];
       },
     },
     wss,
   );
 
-  // Revocation takes effect on open sockets too.
-  const timer = setInterval(async () => {
-    const byKey = new Map<string, WebSocket[]>();
-    for (const socket of wss.clients) {
-      const hash = states.get(socket)?.keyHash;
-      if (!hash) continue;
-      const sockets = byKey.get(hash);
-      if (sockets) sockets.push(socket);
-      else byKey.set(hash, [socket]);
-    }
-    for (const [hash, sockets] of byKey) {
-      try {
-        if (!(await opts.services.keys.stillValid(hash))) {
-          for (const s of sockets) s.close(ServerCloseCode.Unauthorized, "API key revoked");
-        }
-      } catch {
-        // database unavailable: check again next time
-      }
-    }
-  }, opts.revocationCheckMs).unref();
+  // graphql-ws prints a socket's errors with their stacks, as failures of the
+  // server; they are the client's doing (an oversized or malformed frame, a
+  // dropped connection), and ws closes the socket with the right code itself.
+  wss.on("connection", (socket, request) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (err: Error & { code?: string }) => opts.log.info(`ws: client ${request.socket.remoteAddress ?? "?"}: ${err.code ?? "error"}: ${err.message}`));
+  });
+
+  /**
+   * A reader that does not keep up: close with 4503 and the oldest resume
+   * point among its subscriptions, and end them now (the close handshake may
+   * wait behind the queued bytes), so nothing more is produced for it.
+   */
+  const closeSlow = (subscriptions: Record<string, unknown>, state: ConnectionState, queued: number) => {
+    const after = [...state.sequences.values()].sort((a, b) => Number(a) - Number(b))[0];
+    state.connection.close(
+      ServerCloseCode.SlowReader,
+      `slow reader: over ${opts.maxBufferedBytes} bytes (${queued}) waiting${after !== undefined ? `; resume with after: "${after}"` : "; resume with after"}`,
+    );
+    for (const sub of Object.values(subscriptions)) void (sub as AsyncGenerator | null)?.return?.(undefined);
+  };
 
   return {
     clients: () => wss.clients.size,
     async dispose() {
-      clearInterval(timer);
       for (const socket of wss.clients) socket.close(ServerCloseCode.GoingAway, "server shutting down");
       await handle.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -190,7 +189,30 @@ export function attachWebSocket(opts: WsOptions) {
   };
 }
 
+/**
+ * Closes with 4429 and reads nothing more of the socket; the close frame
+ * still goes out, then the socket is dropped without waiting for the client's
+ * answer (ws would keep it for 30 s).
+ */
+function turnAway(socket: WebSocket, reason: string): void {
+  socket.close(ServerCloseCode.TooMany, reason);
+  socket.pause();
+  setTimeout(() => socket.terminate(), 1000).unref();
+}
+
+function forget(state: ConnectionState | undefined, id: string): void {
+  state?.connection.unsubscribe(id);
+  state?.requestIds.delete(id);
+  state?.sequences.delete(id);
+}
+
+/** Close reasons are short (123 bytes) and graphql-ws's own say "Unauthorized". */
+function reasonOf(message: string): string {
+  return message === "this API key has been revoked" ? "API key revoked" : "Unauthorized";
+}
+
 function mask(e: GraphQLError, requestId: string | undefined, log: Logger) {
   const formatted = e.toJSON();
   return maskError(formatted, e, requestId, (m) => log.error(`ws: ${m}`));
 }
+

@@ -3,13 +3,12 @@
 // come from the built schema: an operation added without a rule fails here.
 import { randomBytes } from "node:crypto";
 import { type Client, createClient } from "graphql-ws";
-import { buildSchema, getNamedType, type GraphQLSchema } from "graphql";
+import { buildSchema, getNamedType, type GraphQLSchema, printSchema } from "graphql";
 import { getMetadataStorage } from "type-graphql";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_ACCESS, OPERATION_ACCESS } from "../../src/graphql/access-rules.js";
 import type { Access } from "../../src/graphql/auth.js";
-import { graphqlOf } from "../../src/graphql/query-limits.js";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
 import { startTestService, type TestService } from "../support/service.js";
@@ -18,7 +17,7 @@ import { documentOf, type Fixture, fresh, minimalArgs, type RootOperation, rootO
 const backend = hasRealPostgres() ? "postgres" : "pglite";
 const built = await createSchema({ publicRead: true });
 // Rebuilt from its SDL with this file's copy of graphql (vitest may give the libraries another).
-const schema: GraphQLSchema = buildSchema(graphqlOf(built).printSchema(built));
+const schema: GraphQLSchema = buildSchema(printSchema(built));
 const operations = rootOperations(schema);
 
 const PRINCIPALS = ["anonymous", "VIEWER", "SERVICE", "ADMIN", "revoked key", "wrong key"] as const;

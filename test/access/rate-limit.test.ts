@@ -1,39 +1,40 @@
-// Per-key rate limits: the token bucket itself, then the live server over HTTP (429) and WebSocket.
+// Per-key rate limits: the limiter itself, then the live server over HTTP (429) and WebSocket.
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { RateLimiter, rateLimiterFor } from "../../src/server/rate-limit.js";
+import { MessageRateLimiter, RateLimiter, rateLimiterFor } from "../../src/server/rate-limit.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { fresh } from "./schema-operations.js";
 
 describe("RateLimiter", () => {
-  it("allows a minute's worth at once, then one more per 60/perMinute seconds", () => {
-    let now = 1_000_000;
-    const limiter = new RateLimiter(60, () => now);
-    for (let i = 0; i < 60; i++) expect(limiter.take("a")).toBe(0);
-    expect(limiter.take("a")).toBe(1000);
-    now += 500;
-    expect(limiter.take("a")).toBe(500);
-    now += 500;
-    expect(limiter.take("a")).toBe(0);
-    expect(limiter.take("a")).toBeGreaterThan(0);
-    expect(limiter.take("b"), "callers have buckets of their own").toBe(0);
-    now += 3_600_000;
-    for (let i = 0; i < 60; i++) expect(limiter.take("a"), "a bucket never holds more than a minute's worth").toBe(0);
-    expect(limiter.take("a")).toBeGreaterThan(0);
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it("stays bounded in memory: callers with a full bucket are forgotten first", () => {
-    let now = 0;
-    const limiter = new RateLimiter(10, () => now, 3);
-    for (let i = 0; i < 10; i++) limiter.take("busy");
-    limiter.take("idle-1");
-    now += 60_000; // idle-1 and busy refill
-    for (let i = 0; i < 10; i++) limiter.take("busy");
-    limiter.take("idle-2");
-    limiter.take("new"); // the table is full: full buckets (idle-1) go
-    expect(limiter.take("busy"), "busy is still limited: not forgotten").toBeGreaterThan(0);
+  it("allows a minute's worth, then says how long until the caller's window starts over", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const limiter = new RateLimiter(60);
+    for (let i = 0; i < 60; i++) expect(await limiter.take("a")).toBe(0);
+    const wait = await limiter.take("a");
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    expect(await limiter.waitOf("a"), "waitOf tells the same without taking").toBeGreaterThan(0);
+    expect(await limiter.take("b"), "callers have windows of their own").toBe(0);
+    expect(await limiter.waitOf("c"), "a caller never seen has everything left").toBe(0);
+    vi.advanceTimersByTime(60_000);
+    for (let i = 0; i < 60; i++) expect(await limiter.take("a"), "a new window holds a minute's worth again").toBe(0);
+    expect(await limiter.take("a")).toBeGreaterThan(0);
+  });
+
+  it("lets a WebSocket send its rate each second, with bursts of up to twice that", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const messages = new MessageRateLimiter(50);
+    for (let i = 0; i < 100; i++) expect(await messages.take("s")).toBe(true);
+    expect(await messages.take("s")).toBe(false);
+    vi.advanceTimersByTime(1000);
+    for (let i = 0; i < 50; i++) expect(await messages.take("s"), "the next second's rate").toBe(true);
+    expect(await messages.take("s")).toBe(false);
   });
 
   it("is off at RATE_LIMIT_PER_MINUTE=0", () => {

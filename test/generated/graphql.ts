@@ -50,6 +50,8 @@ export type MovementType =
   | 'DEDUCT'
   /** Reservation timed out unpaid: reserved -= q (超时释放). */
   | 'EXPIRE'
+  /** Lots passed their sell-by date: their unreserved stock became unsellable (onHand and reserved unchanged; available drops). */
+  | 'LOT_EXPIRY'
   /** Stock arrived: onHand += q (入库/补货). */
   | 'RECEIVE'
   /** Order cancelled: reserved -= q (取消释放). */
@@ -59,7 +61,9 @@ export type MovementType =
   /** Customer return: onHand += q (退货入库). */
   | 'RETURN'
   /** The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change. */
-  | 'THRESHOLD';
+  | 'THRESHOLD'
+  /** Expired, damaged or destroyed stock removed: onHand -= q (报损/过期销毁). */
+  | 'WRITE_OFF';
 
 export type ReservationStatus =
   | 'ACTIVE'
@@ -91,6 +95,7 @@ export type StockErrorCode =
   | 'INSUFFICIENT_STOCK'
   | 'INVALID_QUANTITY'
   | 'INVALID_STATE'
+  | 'LOT_REQUIRED'
   | 'PRODUCT_NOT_FOUND'
   | 'RESERVATION_EXPIRED'
   | 'RESERVATION_NOT_FOUND'

@@ -1,5 +1,5 @@
 import { Repeater } from "@repeaterjs/repeater";
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from "graphql";
+import { GraphQLInt, GraphQLList, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from "graphql";
 import { describe, expect, it } from "vitest";
 import { sharedSubscribe } from "../../src/graphql/shared-subscribe.js";
 
@@ -17,6 +17,14 @@ function fixture() {
         resolve: (event: { n: number }, args: { prefix?: string }, ctx: { role: string }) => {
           executions++;
           return `${args.prefix ?? ""}${event.n} for ${ctx.role}`;
+        },
+      },
+      tagged: {
+        type: GraphQLString,
+        args: { tags: { type: new GraphQLList(GraphQLString) } },
+        resolve: (event: { n: number }, args: { tags?: string[] }) => {
+          executions++;
+          return `${event.n} ${(args.tags ?? []).join(",")}`;
         },
       },
     },
@@ -40,7 +48,7 @@ function fixture() {
       },
     }),
   });
-  const subscribe = sharedSubscribe((args) => (args.contextValue as { role: string }).role);
+  const subscribe = sharedSubscribe({ scopeOf: (args) => (args.contextValue as { role: string }).role });
   const open = async (query: string, role: string, variableValues: Record<string, unknown> = {}) =>
     (await subscribe({ schema, document: parse(query), contextValue: { role }, variableValues })) as AsyncIterableIterator<ExecutionResult>;
   return { open, emit: (e: { n: number }) => feeds.forEach((f) => f(e)), feeds, executions: () => executions };
@@ -88,6 +96,50 @@ describe("shared subscription execution", () => {
     expect(ra!.value).toEqual(rb!.value);
     expect(ra!.value).not.toBe(rb!.value);
     expect(f.executions()).toBe(2);
+  });
+
+  it("shares whatever variables the operation declares but does not use, or does not declare, and values that coerce alike", async () => {
+    const f = fixture();
+    // As in the attack on it: each subscriber with a variable of its own that changes nothing.
+    const unused = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        f.open(`subscription($p: String, $u${i}: Int) { tick { n label(prefix: $p) } }`, "VIEWER", { p: "#", [`u${i}`]: i, extra: `x${i}` }),
+      ),
+    );
+    const plain = await f.open(Q, "VIEWER", { p: "#" });
+    // One value and a list of it are the same [String] once coerced.
+    const one = await f.open(`subscription($t: [String]) { tick { tagged(tags: $t) } }`, "VIEWER", { t: "a" });
+    const list = await f.open(`subscription($t: [String]) { tick { tagged(tags: $t) } }`, "VIEWER", { t: ["a"] });
+    const all = [...unused, plain, one, list];
+    const nexts = all.map((s) => s.next());
+    await new Promise((r) => setTimeout(r, 0));
+    f.emit({ n: 3 });
+    const results = await Promise.all(nexts);
+    for (const r of results.slice(0, 21)) expect(r.value).toBe(results[0]!.value);
+    expect(results[0]!.value).toEqual({ data: { tick: { n: 3, label: "#3 for VIEWER" } } });
+    expect(results[21]!.value).toBe(results[22]!.value);
+    expect(results[21]!.value).toEqual({ data: { tick: { tagged: "3 a" } } });
+    expect(f.executions(), "one execution per distinct operation and used values").toBe(2);
+    await Promise.all(all.map((s) => s.return!()));
+  });
+
+  it("tells a variable left out from one given as null", async () => {
+    const f = fixture();
+    const absent = await f.open(`subscription($t: [String]) { tick { tagged(tags: $t) } }`, "VIEWER", {});
+    const nulled = await f.open(`subscription($t: [String]) { tick { tagged(tags: $t) } }`, "VIEWER", { t: null });
+    const nexts = [absent.next(), nulled.next()];
+    await new Promise((r) => setTimeout(r, 0));
+    f.emit({ n: 1 });
+    await Promise.all(nexts);
+    expect(f.executions()).toBe(2);
+    await Promise.all([absent, nulled].map((s) => s.return!()));
+  });
+
+  it("refuses variables that do not fit their declarations, as graphql's subscribe does", async () => {
+    const f = fixture();
+    const r = (await f.open(`subscription($p: Int) { tick { n } }`, "VIEWER", { p: "seven" })) as unknown as ExecutionResult;
+    expect(r.errors?.[0]?.message).toMatch(/\$p/);
+    expect(f.feeds.size).toBe(0);
   });
 
   it("returns the errors of a subscription that cannot start, as graphql's subscribe does", async () => {
