@@ -28,6 +28,7 @@ import { Catalog } from "./stock/catalog.js";
 import { startExpirySweeper } from "./stock/expiry-sweeper.js";
 import { Idempotency } from "./stock/idempotency.js";
 import { Ledger } from "./stock/ledger.js";
+import { LotService } from "./stock/lot.service.js";
 import { QueryService } from "./stock/query.service.js";
 import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
 import { ReservationService } from "./stock/reservation.service.js";
@@ -106,6 +107,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const coalescer = config.coalesceReserves
       ? new ReserveCoalescer(new ReserveBatchRunner(uow, ledger), { maxBatch: config.coalesceMaxBatch, maxConcurrent: config.coalesceConcurrency })
       : null;
+    const lots = new LotService(uow, catalog, ledger, config.lotWarningDays);
     const reservations = new ReservationService(uow, catalog, ledger, config.reservationTtlSeconds, coalescer);
     const keys = new ApiKeyService(database, idempotency);
     const services: Services = {
@@ -117,8 +119,9 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       hub,
       keys,
       idempotency,
+      lots,
     };
-    const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m), idempotency);
+    const sweeper = startExpirySweeper(reservations, config.expirySweepMs, (m) => log.info(m), idempotency, lots);
     cleanup.push(() => sweeper.stop());
 
     const schema = await createSchema({ publicRead: config.publicRead, pubSub: bus });

@@ -23,6 +23,8 @@ const settings = z.object({
   redisUrl: z.string().url().optional(),
   reservationTtlSeconds: int(1, 86_400).default(1800),
   expirySweepMs: int(100, 3_600_000).default(2000),
+  /** A lot whose sellBy is this many days away or fewer raises LOT_EXPIRING (once). */
+  lotWarningDays: int(0, 3650).default(30),
   adminApiKey: z.string().min(24).optional(),
   publicRead: bool.default(true),
   rateLimitPerMinute: int(0, 10_000_000).default(6000),

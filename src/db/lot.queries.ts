@@ -170,11 +170,11 @@ export async function expiringLotsPage(
   until: string,
   warehouseId: number | null,
   first: number,
-  after: { sellBy: string; id: number } | null,
+  afterId: number | null,
 ): Promise<LotRow[]> {
   const where = [isNull(stockLots.expiredAt), gt(stockLots.onHand, 0), lte(stockLots.sellBy, until)];
   if (warehouseId !== null) where.push(eq(stockLots.warehouseId, warehouseId));
-  if (after) where.push(sql`(${stockLots.sellBy}, ${stockLots.id}) > (${after.sellBy}::date, ${after.id})`);
+  if (afterId !== null) where.push(sql`(${stockLots.sellBy}, ${stockLots.id}) > (select s.sell_by, s.id from stock_lots s where s.id = ${afterId})`);
   return ex
     .select()
     .from(stockLots)
@@ -204,3 +204,31 @@ export async function lotsDue(ex: Executor, today: string, warnUntil: string, li
   return rows.map((r) => ({ ...r.lot, warehouseCode: r.warehouseCode }));
 }
 
+
+export async function lotOfLevel(ex: Executor, levelId: number, code: string): Promise<LotRow | null> {
+  const rows = await ex.select().from(stockLots).where(and(eq(stockLots.levelId, levelId), eq(stockLots.code, code)));
+  return rows[0] ?? null;
+}
+
+/**
+ * The lots an order's units of a product came from (its CONFIRM and DEDUCT
+ * movements), per level and lot, with how many can still come back (sold
+ * minus what was returned into them), in the order they were sold.
+ */
+export async function lotsSoldToOrder(
+  ex: Executor,
+  order: { channel: string; orderId: string },
+  productId: number,
+): Promise<Array<{ levelId: number; code: string; returnable: number }>> {
+  const rows = await ex.execute(sql`
+    select m.level_id as "levelId", l.code,
+           (coalesce(sum(-ml.on_hand_delta) filter (where m.type in ('CONFIRM', 'DEDUCT')), 0)
+            - coalesce(sum(ml.on_hand_delta) filter (where m.type = 'RETURN'), 0))::int as "returnable"
+      from stock_movements m
+      join stock_movement_lots ml on ml.level_id = m.level_id and ml.version = m.version
+      join stock_lots l on l.id = ml.lot_id
+     where m.order_id = ${order.orderId} and m.channel = ${order.channel} and m.product_id = ${productId}
+     group by m.level_id, l.code
+     order by min(m.id), min(l.id)`);
+  return rowsOf<{ levelId: number; code: string; returnable: number }>(rows).filter((r) => r.returnable > 0);
+}

@@ -5,7 +5,7 @@ import { products, reservations, stockAlerts, stockLevels, stockMovements, wareh
 import type { AlertRow, LevelRow, MovementRow } from "./stock.queries.js";
 import type { ReservationRow } from "./reservation.queries.js";
 
-const available = sql`(${stockLevels.onHand} - ${stockLevels.reserved})`;
+const available = sql`(${stockLevels.onHand} - ${stockLevels.reserved} - ${stockLevels.unsellable})`;
 const activeLevelOf = (productId: SQL | typeof products.id) => sql`
   select 1 from ${stockLevels} join ${warehouses} on ${warehouses.id} = ${stockLevels.warehouseId}
   where ${stockLevels.productId} = ${productId} and ${warehouses.active}`;

@@ -9,6 +9,7 @@ export interface LevelSnapshot {
   warehouseId: number;
   onHand: number;
   reserved: number;
+  unsellable: number;
   lowStockThreshold: number;
   version: number;
   updatedAt: Date;
@@ -61,6 +62,7 @@ function snapshotOf(m: MovementRow, lowStockThreshold: number): LevelSnapshot {
     warehouseId: m.warehouseId,
     onHand: m.onHandAfter,
     reserved: m.reservedAfter,
+    unsellable: m.unsellableAfter,
     lowStockThreshold: m.thresholdAfter ?? lowStockThreshold,
     version: m.version,
     updatedAt: m.createdAt,
@@ -74,6 +76,7 @@ function levelSnapshot(l: LevelRow): LevelSnapshot {
     warehouseId: l.warehouseId,
     onHand: l.onHand,
     reserved: l.reserved,
+    unsellable: l.unsellable,
     lowStockThreshold: l.lowStockThreshold,
     version: l.version,
     updatedAt: l.updatedAt,

@@ -20,6 +20,7 @@ export const OPERATION_ACCESS = {
     stockMovements: "VIEWER",
     stockAlerts: "VIEWER",
     apiKeys: "ADMIN",
+    expiringLots: "VIEWER",
   },
   Mutation: {
     reserveStock: "SERVICE",
@@ -30,6 +31,7 @@ export const OPERATION_ACCESS = {
     returnStock: "SERVICE",
     createProduct: "ADMIN",
     createWarehouse: "ADMIN",
+    writeOffLot: "ADMIN",
     updateWarehouse: "ADMIN",
     receiveStock: "ADMIN",
     adjustStock: "ADMIN",

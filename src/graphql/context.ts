@@ -2,6 +2,7 @@ import type { ApiKeyService } from "../access/api-keys.service.js";
 import type { LedgerHub } from "../events/hub.js";
 import type { Catalog } from "../stock/catalog.js";
 import type { Idempotency } from "../stock/idempotency.js";
+import type { LotService } from "../stock/lot.service.js";
 import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
@@ -19,6 +20,7 @@ export interface Services {
   hub: LedgerHub;
   keys: ApiKeyService;
   idempotency: Idempotency;
+  lots: LotService;
 }
 
 export interface Context {

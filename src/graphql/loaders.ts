@@ -6,6 +6,7 @@ import type {
   StockLevelRecord as LevelRow,
   WarehouseRecord as WarehouseRow,
 } from "../stock/types.js";
+import type { LotRecord as LotRow } from "../stock/types.js";
 import type { QueryService, Summary } from "../stock/query.service.js";
 
 function byId<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] {
@@ -36,6 +37,22 @@ export function createLoaders(q: QueryService, options: { cache?: boolean } = {}
       return ids.map((id) => map.get(id)!);
     }, o),
     movement: new DataLoader<number, MovementRow | null>(async (ids) => byId(ids, await q.movementsByIds(ids), (m) => m.id), o),
+    lot: new DataLoader<number, LotRow | null>(async (ids) => byId(ids, await q.lotsByIds(ids), (l) => l.id), o),
+    lotsOfLevel: new DataLoader<number, LotRow[]>(async (ids) => groupBy(ids, await q.lotsOfLevels(ids, false), (l) => l.levelId), o),
+    allLotsOfLevel: new DataLoader<number, LotRow[]>(async (ids) => groupBy(ids, await q.lotsOfLevels(ids, true), (l) => l.levelId), o),
+    lotsOfReservation: new DataLoader<number, Array<{ reservationId: number; levelId: number; lotId: number; quantity: number }>>(
+      async (ids) => groupBy(ids, await q.lotsOfReservations(ids), (l) => l.reservationId),
+      o,
+    ),
+    /** By "levelId:version". */
+    lotsOfMovement: new DataLoader<string, Array<{ lotId: number; onHandDelta: number; reservedDelta: number }>>(
+      async (keys) => {
+        const pairs = keys.map((k) => k.split(":").map(Number) as [number, number]);
+        const rows = await q.lotsOfMovements(pairs.map(([levelId, version]) => ({ levelId, version })));
+        return groupBy(keys, rows, (r) => `${r.levelId}:${r.version}`);
+      },
+      o,
+    ),
     linesOfReservation: new DataLoader<number, LineRow[]>(
       async (ids) => groupBy(ids, await q.linesByReservationIds(ids), (l) => l.reservationId),
       o,

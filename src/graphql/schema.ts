@@ -9,6 +9,7 @@ import { StockAlertResolver, StockEventResolver } from "./resolvers/stock-event.
 import { StockLevelResolver } from "./resolvers/stock-level.resolver.js";
 import { StockMovementResolver } from "./resolvers/stock-movement.resolver.js";
 import { StockCheckSourceResolver, WarehouseResolver } from "./resolvers/warehouse.resolver.js";
+import { LotQuantityResolver, LotResolver } from "./resolvers/lot.resolver.js";
 import { DateTime } from "./types/common.types.js";
 import type { EventBus } from "../events/bus.js";
 import { inProcessBus } from "../events/bus.js";
@@ -18,6 +19,8 @@ export const resolvers = [
   ProductResolver,
   WarehouseResolver,
   StockCheckSourceResolver,
+  LotResolver,
+  LotQuantityResolver,
   StockLevelResolver,
   StockMovementResolver,
   ReservationResolver,

@@ -30,6 +30,7 @@ export interface AlertResult {
   threshold: number;
   availableBefore: number;
   availableAfter: number;
+  lotId: number | null;
   at: Date;
 }
 
@@ -43,6 +44,7 @@ export function alertOf(a: AlertRow, level: LevelSnapshot | null = null): AlertR
     threshold: a.threshold,
     availableBefore: a.availableBefore,
     availableAfter: a.availableAfter,
+    lotId: a.lotId,
     at: a.createdAt,
   };
 }

@@ -1,4 +1,5 @@
 import type { Idempotency } from "./idempotency.js";
+import type { LotService } from "./lot.service.js";
 import type { ReservationService } from "./reservation.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "./types.js";
 
@@ -14,6 +15,7 @@ export function startExpirySweeper(
   intervalMs: number,
   log: (msg: string) => void,
   idempotency?: Idempotency,
+  lots?: LotService,
 ) {
   let running: Promise<void> | null = null;
   let prunedAt = 0;
@@ -23,6 +25,10 @@ export function startExpirySweeper(
       .expireOverdue(SYSTEM)
       .then(async (n) => {
         if (n > 0) log(`expired ${n} unpaid reservation(s)`);
+        if (lots) {
+          const swept = await lots.sweep(SYSTEM);
+          if (swept.expired > 0) log(`${swept.expired} lot(s) passed their sell-by date`);
+        }
         // Idempotency keys past their day, once a minute at most.
         if (idempotency && Date.now() - prunedAt > 60_000) {
           prunedAt = Date.now();

@@ -53,6 +53,23 @@ export function sku(s: unknown, field = "sku"): string {
 
 export const warehouseCode = (s: unknown, field = "warehouse") => sku(s, field);
 
+/** A supplier's lot code: 1-64 of A-Z a-z 0-9 . _ / -. */
+export function lotCode(s: unknown, field = "lot.code"): string {
+  if (typeof s !== "string" || !LIMITS.lotCodePattern.test(s)) throw new InputRejected(`${field} must be 1-64 characters of A-Z a-z 0-9 . _ / -`, field);
+  return s;
+}
+
+/** A calendar date YYYY-MM-DD (or a Date, as GraphQL's Date scalar gives it) between 2000-01-01 and 2199-12-31 (a real day). */
+export function calendarDate(d: unknown, field: string): string {
+  const s = d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString().slice(0, 10) : d;
+  const ok = typeof s === "string" && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+  if (!ok || s < "2000-01-01" || s > "2199-12-31") throw new InputRejected(`${field} must be a date YYYY-MM-DD from 2000-01-01 to 2199-12-31`, field);
+  return s;
+}
+
+/** A number of days from 0 to 3650 (ten years). */
+export const days = (n: unknown, field: string) => nonNegative(n, field, LIMITS.shelfLifeMax);
+
 /** A warehouse's priority: lower serves first. */
 export function priority(n: unknown, field = "priority"): number {
   return nonNegative(n, field, 1_000_000);

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.js";
+import { lotsByIds, lotsOfLevels, lotsOfMovements, lotsOfReservations } from "../db/lot.queries.js";
 import {
   activeLevelsByProductIds,
   alertPage,
@@ -23,6 +24,7 @@ import { InputRejected } from "./stock.errors.js";
 export interface Summary {
   onHand: number;
   reserved: number;
+  unsellable: number;
   available: number;
   lowStock: boolean;
   outOfStock: boolean;
@@ -65,7 +67,7 @@ export class QueryService {
     let after: { available: number; id: number } | null = null;
     if (afterLevelId !== null) {
       const level = await findLevel(this.db, afterLevelId);
-      if (level) after = { available: level.onHand - level.reserved, id: level.id };
+      if (level) after = { available: level.onHand - level.reserved - level.unsellable, id: level.id };
     }
     return lowStockPage(this.db, n, warehouseId, after);
   }
@@ -98,6 +100,10 @@ export class QueryService {
   }
 
   // Batch look-ups for the per-request loaders: one statement per batch.
+  lotsByIds = (ids: readonly number[]) => lotsByIds(this.db, ids);
+  lotsOfLevels = (levelIds: readonly number[], includeEmpty: boolean) => lotsOfLevels(this.db, levelIds, includeEmpty);
+  lotsOfReservations = (ids: readonly number[]) => lotsOfReservations(this.db, ids);
+  lotsOfMovements = (keys: ReadonlyArray<{ levelId: number; version: number }>) => lotsOfMovements(this.db, keys);
   productsByIds = (ids: readonly number[]) => productsByIds(this.db, ids);
   warehousesByIds = (ids: readonly number[]) => warehousesByIds(this.db, ids);
   levelsByIds = (ids: readonly number[]) => levelsByIds(this.db, ids);
@@ -120,12 +126,14 @@ export const TOTAL_MAX = 2 ** 31 - 1;
 export function summarize(levels: readonly LevelRow[]): Summary {
   const onHand = levels.reduce((s, l) => s + l.onHand, 0);
   const reserved = levels.reduce((s, l) => s + l.reserved, 0);
-  const available = onHand - reserved;
+  const unsellable = levels.reduce((s, l) => s + l.unsellable, 0);
+  const available = onHand - reserved - unsellable;
   return {
     onHand: Math.min(onHand, TOTAL_MAX),
     reserved: Math.min(reserved, TOTAL_MAX),
+    unsellable: Math.min(unsellable, TOTAL_MAX),
     available: Math.min(available, TOTAL_MAX),
-    lowStock: levels.some((l) => l.onHand - l.reserved <= l.lowStockThreshold),
+    lowStock: levels.some((l) => l.onHand - l.reserved - l.unsellable <= l.lowStockThreshold),
     outOfStock: available === 0,
   };
 }

@@ -2,9 +2,12 @@ import { levelsByIds } from "../db/read.queries.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
 import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, soldToOrder } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
+import type { Tx } from "../db/client.js";
+import { expiryOfCode, lotOfLevel, lotsSoldToOrder } from "../db/lot.queries.js";
 import type { Catalog, ProductRow } from "./catalog.js";
 import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
+import { addDays, type LotIntent } from "./lot-plan.js";
 import { applyOutflow, plan, readSources, sameRequest } from "./outflow.js";
 import { pickIntent } from "./reserve.js";
 import * as limit from "./limits.js";
@@ -18,12 +21,21 @@ interface Idempotent {
   idempotencyKey?: string | null;
 }
 
+/** A lot as a receipt names it: its code and, if it has one, its expiry date. */
+export interface LotInput {
+  code: string;
+  expiresOn?: Date | string | null;
+}
+
 export interface CreateProductInput extends Idempotent {
   sku: string;
   name: string;
   initialStock?: number | null;
   lowStockThreshold?: number | null;
   warehouse?: string | null;
+  tracksLots?: boolean | null;
+  removalDays?: number | null;
+  initialLot?: LotInput | null;
 }
 export interface ReceiveInput extends Idempotent {
   sku: string;
@@ -31,6 +43,17 @@ export interface ReceiveInput extends Idempotent {
   warehouse?: string | null;
   reason?: string | null;
   orderId?: string | null;
+  /** Receipts of a lot-tracked product name the lot. */
+  lot?: LotInput | null;
+}
+export interface ReturnInput extends Idempotent {
+  sku: string;
+  quantity: number;
+  warehouse?: string | null;
+  reason?: string | null;
+  orderId?: string | null;
+  /** Returned into this lot; omitted: the lots the order took it from. */
+  lot?: string | null;
 }
 export interface AdjustInput extends Idempotent {
   sku: string;
@@ -39,6 +62,15 @@ export interface AdjustInput extends Idempotent {
   countedQuantity?: number | null;
   reason: string;
   expectedVersion?: number | null;
+  /** For a lot-tracked product: the lot adjusted or counted (a new lot needs its expiry date). */
+  lot?: LotInput | null;
+}
+export interface WriteOffInput extends Idempotent {
+  sku: string;
+  warehouse?: string | null;
+  lot: string;
+  quantity?: number | null;
+  reason: string;
 }
 export interface ThresholdInput extends Idempotent {
   sku: string;
@@ -93,15 +125,20 @@ export class StockService {
     const name = limit.name(input.name);
     const initial = limit.nonNegative(input.initialStock ?? 0, "initialStock");
     const threshold = limit.nonNegative(input.lowStockThreshold ?? 0, "lowStockThreshold", limit.LIMITS.thresholdMax);
+    const tracksLots = input.tracksLots ?? false;
+    const removalDays = limit.days(input.removalDays ?? 0, "removalDays");
+    if (!tracksLots && input.initialLot != null) throw new InputRejected("initialLot is for products that track lots (tracksLots: true)", "initialLot");
+    if (tracksLots && initial > 0 && input.initialLot == null) throw new InputRejected("a product that tracks lots names the lot of its initial stock (initialLot)", "initialLot");
+    const lot = tracksLots && input.initialLot != null ? lotOf(input.initialLot, removalDays, "initialLot") : null;
     const code = limit.optionalWarehouse(input.warehouse);
     const warehouse = await this.catalog.warehouse(code);
     try {
       return await this.idem.run("createProduct", input, actor, async (tx) => {
-        const [product] = await tx.insert(products).values({ sku, name }).returning();
+        const [product] = await tx.insert(products).values({ sku, name, tracksLots, removalDays }).returning();
         const levelId = await ensureLevel(tx, product!.id, warehouse.id, threshold);
         if (initial > 0) {
           const place: Place = { productId: product!.id, sku, warehouseId: warehouse.id, warehouseCode: warehouse.code };
-          await this.ledger.apply(tx, [receiveChange(place, levelId, initial, null, "initial stock")], { actor });
+          await this.ledger.apply(tx, [{ ...receiveChange(place, levelId, initial, null, "initial stock"), lots: lot ?? undefined }], { actor });
         }
         return product!;
       });
@@ -113,15 +150,78 @@ export class StockService {
     }
   }
 
+  /**
+   * A receipt. For a lot-tracked product it names the lot (made if new; a
+   * lot code has one expiry date across the product's warehouses).
+   */
   async receive(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
+    const product = await this.catalog.productOf(sku);
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
+    const lot = this.inboundLot(product, input.lot, "lot");
     return this.idem.run("receiveStock", input, actor, async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
-      return single(await this.ledger.apply(tx, [receiveChange(place, levelId, q, null, reason)], { actor, commit }));
+      if (lot) await this.sameExpiry(tx, product, lot);
+      return single(await this.ledger.apply(tx, [{ ...receiveChange(place, levelId, q, null, reason), lots: lot ?? undefined }], { actor, commit }));
     });
+  }
+
+  /**
+   * Takes expired or damaged stock of one lot out (WRITE_OFF): what it says,
+   * or all of the lot that no order holds.
+   */
+  async writeOffLot(input: WriteOffInput, actor: Actor): Promise<LevelResult> {
+    const sku = limit.sku(input.sku);
+    const code = limit.lotCode(input.lot, "lot");
+    const reason = limit.requiredReason(input.reason);
+    const asked = input.quantity == null ? null : limit.quantity(input.quantity);
+    const product = await this.catalog.productOf(sku);
+    if (!product.tracksLots) throw refuse.lotRequired(sku, input.warehouse ?? "MAIN", `"${sku}" does not track lots: use adjustStock`);
+    const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
+    return this.idem.run("writeOffLot", input, actor, async (tx, commit) => {
+      const levelId = await this.catalog.existingLevelId(place, tx);
+      const lot = levelId === null ? null : await lotOfLevel(tx, levelId, code);
+      if (levelId === null || !lot) throw refuse.lotRequired(sku, place.warehouseCode, `there is no lot "${code}" of "${sku}" in ${place.warehouseCode}`);
+      // All of it by default: read here, and the write checks it again under the level's lock.
+      const q = asked ?? lot.onHand - lot.reserved;
+      if (q <= 0) throw refuse.insufficient(sku, place.warehouseCode, 1, 0);
+      const change: Change = {
+        ...place,
+        levelId,
+        type: "WRITE_OFF",
+        onHandDelta: -q,
+        reservedDelta: 0,
+        requested: q,
+        reason,
+        lots: { kind: "exact", lots: [{ code, quantity: q }] },
+      };
+      return single(await this.ledger.apply(tx, [change], { actor, commit }));
+    });
+  }
+
+  /** The lot a receipt names: required for a lot-tracked product, refused for others. */
+  private inboundLot(product: ProductRow, lot: LotInput | null | undefined, field: string): LotIntent | null {
+    if (!product.tracksLots) {
+      if (lot != null) throw new InputRejected(`"${product.sku}" does not track lots: leave ${field} out`, field);
+      return null;
+    }
+    if (lot == null) throw refuse.lotRequired(product.sku, "", `"${product.sku}" tracks lots: name the lot (${field}: { code, expiresOn })`);
+    return lotOf(lot, product.removalDays, field);
+  }
+
+  /** A lot code has one expiry date across the product's warehouses. */
+  private async sameExpiry(tx: Tx, product: ProductRow, lot: LotIntent): Promise<void> {
+    if (lot.kind !== "into") return;
+    const known = await expiryOfCode(tx, product.id, lot.code);
+    if (known && known.expiresOn !== lot.expiresOn) {
+      throw new StockRefusal(
+        "DUPLICATE",
+        `lot "${lot.code}" of "${product.sku}" expires on ${known.expiresOn ?? "no date"}, not ${lot.expiresOn ?? "no date"}: a lot code has one expiry date`,
+        { sku: product.sku },
+      );
+    }
   }
 
   /**
@@ -131,26 +231,32 @@ export class StockService {
    * the order bought there; only ADMIN may return stock without an order
    * (that would otherwise create stock), into the warehouse named or MAIN.
    */
-  async returnStock(input: ReceiveInput, actor: Actor): Promise<LevelResult> {
+  async returnStock(input: ReturnInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const q = limit.quantity(input.quantity);
     const reason = limit.reason(input.reason);
     const orderId = input.orderId == null ? null : limit.orderId(input.orderId);
     const named = limit.optionalWarehouse(input.warehouse);
+    const lotCode = input.lot == null ? null : limit.lotCode(input.lot, "lot");
     if (orderId === null && actor.role !== "ADMIN") {
       throw new NotPermitted("a return must name the order it comes back from (orderId); only ADMIN may return stock without one");
     }
-    const productId = await this.catalog.productId(sku);
+    const product = await this.catalog.productOf(sku);
+    if (!product.tracksLots && lotCode !== null) throw new InputRejected(`"${sku}" does not track lots: leave lot out`, "lot");
+    const productId = product.id;
     const place = named !== undefined || orderId === null ? await this.catalog.place(sku, named) : null;
     return this.idem.run("returnStock", input, actor, async (tx, commit) => {
       if (orderId === null) {
         const levelId = await this.catalog.levelId(place!, tx);
-        return single(await this.ledger.apply(tx, [returnChange(place!, levelId, q, null, reason)], { actor, commit }));
+        if (product.tracksLots && lotCode === null) throw refuse.lotRequired(sku, place!.warehouseCode, `"${sku}" tracks lots: name the lot the stock goes back into`);
+        const lots: LotIntent | undefined = lotCode !== null ? { kind: "exact", lots: [{ code: lotCode, quantity: q }] } : undefined;
+        return single(await this.ledger.apply(tx, [{ ...returnChange(place!, levelId, q, null, reason), lots }], { actor, commit }));
       }
       // Two returns of one order must not both pass the checks below.
       const order = { channel: actor.channel, orderId };
       await lockKey(tx, `return:${order.channel}:${orderId}`);
-      const sold = (await soldToOrder(tx, order, productId)).filter((s) => !place || s.warehouseId === place.warehouseId);
+      const [allSold, soldLots] = await Promise.all([soldToOrder(tx, order, productId), product.tracksLots ? lotsSoldToOrder(tx, order, productId) : []]);
+      const sold = allSold.filter((s) => !place || s.warehouseId === place.warehouseId);
       const where = place ? ` in ${place.warehouseCode}` : "";
       if (sold.length === 0) {
         throw new StockRefusal("RESERVATION_NOT_FOUND", `order "${orderId}" bought no "${sku}"${where}`, { sku, warehouse: place?.warehouseCode });
@@ -170,7 +276,9 @@ export class StockService {
         const back = Math.min(left, s.returnable);
         if (back === 0) continue;
         const at: Place = { productId, sku, warehouseId: s.warehouseId, warehouseCode: s.warehouseCode };
-        changes.push(returnChange(at, s.levelId, back, orderId, reason));
+        const change = returnChange(at, s.levelId, back, orderId, reason);
+        if (product.tracksLots) change.lots = backInto(lotCode, back, soldLots.filter((x) => x.levelId === s.levelId));
+        changes.push(change);
         left -= back;
         if (left === 0) break;
       }
@@ -178,6 +286,12 @@ export class StockService {
     });
   }
 
+  /**
+   * A correction by a delta, or a stocktake count (the difference is
+   * recorded). For a lot-tracked product: a delta adds into the lot named
+   * (made if new) or takes from the lot named (else first-expiry-first-out);
+   * a count is of the lot named.
+   */
   async adjust(input: AdjustInput, actor: Actor): Promise<LevelResult> {
     const sku = limit.sku(input.sku);
     const reason = limit.requiredReason(input.reason);
@@ -185,12 +299,21 @@ export class StockService {
     const hasCount = input.countedQuantity != null;
     if (hasDelta === hasCount) throw new InputRejected("give exactly one of delta and countedQuantity", "delta");
     const expectedVersion = limit.optionalVersion(input.expectedVersion);
+    const product = await this.catalog.productOf(sku);
+    if (!product.tracksLots && input.lot != null) throw new InputRejected(`"${sku}" does not track lots: leave lot out`, "lot");
     const place = await this.catalog.place(sku, limit.optionalWarehouse(input.warehouse));
+    const lotCode = input.lot == null ? null : limit.lotCode(input.lot.code, "lot.code");
 
     if (hasDelta) {
       const delta = limit.signedDelta(input.delta);
+      let lots: LotIntent | undefined;
+      if (product.tracksLots) {
+        if (delta > 0) lots = this.inboundLot(product, input.lot, "lot")!;
+        else lots = lotCode !== null ? { kind: "exact", lots: [{ code: lotCode, quantity: -delta }] } : { kind: "pick" };
+      }
       return this.idem.run("adjustStock", input, actor, async (tx, commit) => {
         const levelId = await this.catalog.levelId(place, tx);
+        if (lots) await this.sameExpiry(tx, product, lots);
         const change: Change = {
           ...place,
           levelId,
@@ -202,12 +325,14 @@ export class StockService {
           minAvailable: delta < 0 ? -delta : undefined,
           expectedVersion,
           reason,
+          lots,
         };
         return single(await this.ledger.apply(tx, [change], { actor, commit }));
       });
     }
 
     const counted = limit.nonNegative(input.countedQuantity, "countedQuantity", limit.LIMITS.int4Max);
+    if (product.tracksLots && lotCode === null) throw refuse.lotRequired(sku, place.warehouseCode, `"${sku}" tracks lots: count one lot at a time (lot)`);
     // The difference depends on the current count: read the version, write only
     // while it holds (docs/design.md), reading again a bounded number of times
     // (in READ COMMITTED each read sees what committed meanwhile). A version
@@ -215,19 +340,29 @@ export class StockService {
     return this.idem.run("adjustStock", input, actor, async (tx, commit) => {
       const levelId = await this.catalog.levelId(place, tx);
       for (let attempt = 0; attempt < COUNT_RETRIES; attempt++) {
-        const level = (await findLevel(tx, levelId))!;
-        if (expectedVersion !== undefined && level.version !== expectedVersion) {
-          throw refuse.versionConflict(sku, place.warehouseCode, level.version);
+        const [level, lot] = await Promise.all([findLevel(tx, levelId), lotCode !== null ? lotOfLevel(tx, levelId, lotCode) : null]);
+        if (expectedVersion !== undefined && level!.version !== expectedVersion) {
+          throw refuse.versionConflict(sku, place.warehouseCode, level!.version);
         }
-        if (counted < level.reserved) {
+        // What is counted: the lot, or the whole level.
+        const onHand = lotCode !== null ? (lot?.onHand ?? 0) : level!.onHand;
+        const reserved = lotCode !== null ? (lot?.reserved ?? 0) : level!.reserved;
+        const what = lotCode !== null ? `lot "${lotCode}" of "${sku}"` : `"${sku}"`;
+        if (counted < reserved) {
           throw new StockRefusal(
             "INSUFFICIENT_STOCK",
-            `counted ${counted} of "${sku}" in ${place.warehouseCode} but ${level.reserved} are held for orders: release them first`,
-            { sku, warehouse: place.warehouseCode, requested: level.reserved, available: counted },
+            `counted ${counted} of ${what} in ${place.warehouseCode} but ${reserved} are held for orders: release them first`,
+            { sku, warehouse: place.warehouseCode, requested: reserved, available: counted },
           );
         }
-        const delta = counted - level.onHand;
-        if (delta === 0) return { level, movement: null };
+        const delta = counted - onHand;
+        if (delta === 0) return { level: level!, movement: null };
+        let lots: LotIntent | undefined;
+        if (lotCode !== null) {
+          if (lot) lots = { kind: "exact", lots: [{ code: lotCode, quantity: Math.abs(delta) }] };
+          else lots = this.inboundLot(product, input.lot, "lot")!;
+          if (lots.kind === "into") await this.sameExpiry(tx, product, lots);
+        }
         const change: Change = {
           ...place,
           levelId,
@@ -235,8 +370,9 @@ export class StockService {
           onHandDelta: delta,
           reservedDelta: 0,
           requested: Math.abs(delta),
-          expectedVersion: level.version,
+          expectedVersion: level!.version,
           reason,
+          lots,
         };
         try {
           return single(await this.ledger.apply(tx, [change], { actor, commit }));
@@ -318,7 +454,7 @@ export class StockService {
     return out.lines.map((line) => {
       if (line.place) {
         const level = line.place.levelId !== null ? levelOf.get(line.place.levelId) : undefined;
-        const available = level ? level.onHand - level.reserved : 0;
+        const available = level ? level.onHand - level.reserved - level.unsellable : 0;
         const sufficient = available >= line.quantity;
         return { sku: line.sku, requested: line.quantity, available, sufficient, sources: sufficient ? [{ warehouseId: line.place.warehouseId, quantity: line.quantity }] : [] };
       }
@@ -328,6 +464,26 @@ export class StockService {
       return { sku: line.sku, requested: line.quantity, available, sufficient, sources: parts.map((p) => ({ warehouseId: p.place.warehouseId, quantity: p.quantity })) };
     });
   }
+}
+
+/** Where a return to one level goes: the lot named, else the lots the order took it from, in the order it did. */
+function backInto(named: string | null, quantity: number, sold: ReadonlyArray<{ code: string; returnable: number }>): LotIntent {
+  if (named !== null) return { kind: "exact", lots: [{ code: named, quantity }] };
+  const lots: Array<{ code: string; quantity: number }> = [];
+  let left = quantity;
+  for (const s of sold) {
+    const q = Math.min(left, s.returnable);
+    if (q > 0) lots.push({ code: s.code, quantity: q });
+    left -= q;
+  }
+  return { kind: "exact", lots };
+}
+
+/** A receipt's lot intent: the lot, with its sellBy from the product's removalDays. */
+function lotOf(lot: LotInput, removalDays: number, field: string): LotIntent {
+  const code = limit.lotCode(lot.code, `${field}.code`);
+  const expiresOn = lot.expiresOn == null ? null : limit.calendarDate(lot.expiresOn, `${field}.expiresOn`);
+  return { kind: "into", code, expiresOn, sellBy: expiresOn === null ? null : addDays(expiresOn, -removalDays) };
 }
 
 function receiveChange(place: Place, levelId: number, q: number, orderId: string | null, reason: string | null | undefined): Change {

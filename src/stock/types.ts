@@ -1,5 +1,6 @@
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
+import type { LotRow } from "../db/lot.queries.js";
 import type { ProductRow, WarehouseRow } from "./catalog.js";
 import type { AllocationPolicy } from "./allocation.js";
 import type { LotIntent } from "./lot-plan.js";
@@ -16,6 +17,7 @@ export type ReservationRecord = ReservationRow;
 export type ReservationLineRecord = LineRow;
 export type ProductRecord = ProductRow;
 export type WarehouseRecord = WarehouseRow;
+export type LotRecord = LotRow;
 
 /** The channel of keys made without one: a single shop never names a channel. */
 export const DEFAULT_CHANNEL = "default";

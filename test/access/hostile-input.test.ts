@@ -57,6 +57,11 @@ const VALID: Record<string, Valid> = {
   first: int(1, 500),
   expectedVersion: INT32, // any version: a wrong one is a VERSION_CONFLICT, not bad input
   priority: INT32,
+  lot: (v) => typeof v === "string" && /^[A-Za-z0-9._/-]{1,64}$/.test(v),
+  expiresOn: (v) => typeof v === "string" && /^(20\d\d|21\d\d)-\d\d-\d\d$/.test(v) && !Number.isNaN(Date.parse(v)),
+  withinDays: int(0, 3650),
+  minShelfLifeDays: int(0, 3650),
+  removalDays: int(0, 3650),
   latitude: (v) => typeof v === "number" && Math.abs(v) <= 90,
   longitude: (v) => typeof v === "number" && Math.abs(v) <= 180,
 };
@@ -88,6 +93,7 @@ const HOSTILE: Record<string, unknown[]> = {
   String: ["", "   ", MEGABYTE, ...CONTROL, ...SQL, 123, false, ["a"], { a: 1 }, null],
   Boolean: ["true", 1, null],
   Float: [90.5, -90.5, 180.5, -180.5, 1e300, "1", true, null],
+  Date: ["", "2026-13-01", "2026-02-30", "1999-12-31", "2200-01-01", "12/03/2026", "2026-12-03T00:00:00Z", 20261203, null],
   enum: ["NOT_A_VALUE", "admin", "", 1, null],
 };
 

@@ -25,11 +25,17 @@ export type AllocationStrategy =
 export type CreateProductInput = {
   /** Optional, 1-255 characters of your choosing (a UUID). A retry with the same key and input returns the first result instead of applying the change again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept 24 hours, per API key. */
   idempotencyKey?: string | null | undefined;
+  /** The lot of initialStock, for a product that tracks lots. */
+  initialLot?: LotInput | null | undefined;
   /** Stock received into the warehouse at creation; recorded as a RECEIVE movement. */
   initialStock?: number | null | undefined;
   lowStockThreshold?: number | null | undefined;
   name: string;
+  /** Days before a lot's expiresOn when it stops being sold (0-3650). */
+  removalDays?: number | null | undefined;
   sku: string;
+  /** Keep its stock in lots with expiry dates (fixed once created). */
+  tracksLots?: boolean | null | undefined;
   warehouse?: string | null | undefined;
 };
 
@@ -39,6 +45,14 @@ export type GeoPointInput = {
   latitude: number;
   /** Degrees east (-180 to 180). */
   longitude: number;
+};
+
+/** A lot as a receipt names it. */
+export type LotInput = {
+  /** The supplier's batch code: 1-64 of A-Z a-z 0-9 . _ / -. */
+  code: string;
+  /** When it expires (YYYY-MM-DD); omitted: it does not. */
+  expiresOn?: unknown;
 };
 
 export type MovementType =
@@ -103,6 +117,8 @@ export type StockErrorCode =
   | 'WAREHOUSE_NOT_FOUND';
 
 export type StockLineInput = {
+  /** Only lots whose sellBy is at least this many days away. */
+  minShelfLifeDays?: number | null | undefined;
   quantity: number;
   sku: string;
   /** Warehouse code; omitted: the service chooses. */

@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from "type-graphql";
 import { GeoPointInput } from "../types/geo.type.js";
+import { LotInput } from "../types/lot.type.js";
 import { IdempotencyKeyField } from "./idempotency.field.js";
 
 @InputType()
@@ -22,6 +23,15 @@ export class CreateProductInput {
 
   @Field(() => String, { nullable: true })
   warehouse?: string | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Keep its stock in lots with expiry dates (fixed once created)." })
+  tracksLots?: boolean | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 0, description: "Days before a lot's expiresOn when it stops being sold (0-3650)." })
+  removalDays?: number | null;
+
+  @Field(() => LotInput, { nullable: true, description: "The lot of initialStock, for a product that tracks lots." })
+  initialLot?: LotInput | null;
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;

@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from "type-graphql";
 import { IdempotencyKeyField } from "./idempotency.field.js";
+import { LotInput } from "../types/lot.type.js";
 import { AllocationInput } from "./allocation.input.js";
 import { StockLineInput } from "./stock-line.input.js";
 
@@ -19,6 +20,9 @@ export class ReceiveStockInput {
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
+
+  @Field(() => LotInput, { nullable: true, description: "Required when the product tracks lots." })
+  lot?: LotInput | null;
 }
 
 @InputType()
@@ -43,6 +47,12 @@ export class AdjustStockInput {
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
+
+  @Field(() => LotInput, {
+    nullable: true,
+    description: "For a product that tracks lots: the lot adjusted or counted (a new lot with its expiry date). A negative delta without one takes first-expiry-first-out.",
+  })
+  lot?: LotInput | null;
 }
 
 @InputType()
@@ -100,4 +110,7 @@ export class ReturnStockInput {
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Returned into this lot; omitted: the lot the order took it from." })
+  lot?: string | null;
 }

@@ -8,6 +8,7 @@ import { ReservationStatus } from "../types/enums.js";
 import { ExpireReservationsPayload, ReservationPayload } from "../types/payloads.js";
 import { Product } from "../types/product.type.js";
 import { Reservation, ReservationConnection, ReservationLine } from "../types/reservation.type.js";
+import { LotQuantity } from "../types/lot.type.js";
 import { Warehouse } from "../types/warehouse.type.js";
 import { PageArgs } from "../paging.js";
 
@@ -87,5 +88,11 @@ export class ReservationLineResolver {
   @FieldResolver(() => Warehouse)
   warehouse(@Root() l: ReservationLine, @Ctx() ctx: Context) {
     return ctx.loaders.warehouse.load(l.warehouseId);
+  }
+
+  @FieldResolver(() => [LotQuantity], { description: "The lots this line holds (held, then sold or given back); products that track lots." })
+  async lots(@Root() l: ReservationLine, @Ctx() ctx: Context): Promise<LotQuantity[]> {
+    const held = await ctx.loaders.lotsOfReservation.load(l.reservationId);
+    return held.filter((x) => x.levelId === l.levelId).map((x) => ({ lotId: x.lotId, quantity: x.quantity }));
   }
 }

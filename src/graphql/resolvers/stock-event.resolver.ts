@@ -4,6 +4,7 @@ import { connectionOf, decodeCursor, encodeCursor, parseSequence } from "../curs
 import { StockAlert, StockAlertConnection, StockChange } from "../types/stock-event.type.js";
 import { PageArgs } from "../paging.js";
 import { type AlertResult, alertOf, type StockChangeResult, watch } from "../subscriptions.js";
+import { Lot } from "../types/lot.type.js";
 import { StockLevel } from "../types/stock-level.type.js";
 
 @Resolver()
@@ -57,5 +58,10 @@ export class StockAlertResolver {
   @FieldResolver(() => StockLevel, { description: "The level as the crossing left it (stored alerts: the level now)." })
   async level(@Root() a: AlertResult, @Ctx() ctx: Context) {
     return a.level ?? (await ctx.loaders.level.load(a.levelId));
+  }
+
+  @FieldResolver(() => Lot, { nullable: true, description: "LOT_EXPIRING and LOT_EXPIRED: the lot." })
+  lot(@Root() a: AlertResult, @Ctx() ctx: Context) {
+    return a.lotId === null ? null : ctx.loaders.lot.load(a.lotId);
   }
 }

@@ -11,6 +11,7 @@ import { DeductStockPayload, StockLevelPayload } from "../types/payloads.js";
 import { Product } from "../types/product.type.js";
 import { StockCheck } from "../types/stock-check.type.js";
 import { StockLevel } from "../types/stock-level.type.js";
+import { Lot } from "../types/lot.type.js";
 import { Warehouse } from "../types/warehouse.type.js";
 
 const noLevel = { level: null, movement: null };
@@ -72,6 +73,15 @@ export class StockLevelResolver {
     return payload(() => ctx.services.stock.returnStock(input, actorOf(ctx)), noLevel);
   }
 
+  @FieldResolver(() => [Lot], { description: "Its lots, first-expiry-first-out (products that track lots; otherwise none)." })
+  lots(
+    @Root() l: StockLevel,
+    @Arg("includeEmpty", () => Boolean, { nullable: true, defaultValue: false, description: "Lots with nothing left too." }) includeEmpty: boolean,
+    @Ctx() ctx: Context,
+  ) {
+    return (includeEmpty ? ctx.loaders.allLotsOfLevel : ctx.loaders.lotsOfLevel).load(l.id);
+  }
+
   @FieldResolver(() => Product)
   product(@Root() l: StockLevel, @Ctx() ctx: Context) {
     return ctx.loaders.product.load(l.productId);
@@ -82,13 +92,13 @@ export class StockLevelResolver {
     return ctx.loaders.warehouse.load(l.warehouseId);
   }
 
-  @FieldResolver(() => Int, { description: "onHand - reserved: what can still be sold (可用库存)." })
+  @FieldResolver(() => Int, { description: "onHand - reserved - unsellable: what can still be sold (可用库存)." })
   available(@Root() l: StockLevel) {
-    return l.onHand - l.reserved;
+    return l.onHand - l.reserved - l.unsellable;
   }
 
   @FieldResolver(() => Boolean, { description: "available <= lowStockThreshold" })
   lowStock(@Root() l: StockLevel) {
-    return l.onHand - l.reserved <= l.lowStockThreshold;
+    return l.onHand - l.reserved - l.unsellable <= l.lowStockThreshold;
   }
 }

@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root }
 import type { Context } from "../context.js";
 import { connectionOf, parseSequence } from "../cursors.js";
 import { MovementType } from "../types/enums.js";
+import { LotQuantity } from "../types/lot.type.js";
 import { StockMovement, StockMovementConnection } from "../types/stock-movement.type.js";
 import { LedgerPageArgs } from "../paging.js";
 import { movementCursor } from "./product.resolver.js";
@@ -40,8 +41,14 @@ export class StockMovementResolver {
     return (await ctx.loaders.warehouse.load(m.warehouseId))!.code;
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: "onHandAfter - reservedAfter - unsellable after: what could still be sold." })
   availableAfter(@Root() m: StockMovement) {
-    return m.onHandAfter - m.reservedAfter;
+    return m.onHandAfter - m.reservedAfter - m.unsellableAfter;
+  }
+
+  @FieldResolver(() => [LotQuantity], { description: "The lots it touched (products that track lots)." })
+  async lots(@Root() m: StockMovement, @Ctx() ctx: Context): Promise<LotQuantity[]> {
+    const rows = await ctx.loaders.lotsOfMovement.load(`${m.levelId}:${m.version}`);
+    return rows.map((r) => ({ lotId: r.lotId, quantity: Math.abs(r.onHandDelta !== 0 ? r.onHandDelta : r.reservedDelta) }));
   }
 }

@@ -13,6 +13,8 @@ import {
   ROLES,
   SPLIT_POLICIES,
   type SplitPolicy as DomainSplitPolicy,
+  LOT_STATUSES,
+  type LotStatus as DomainLotStatus,
   STOCK_ERROR_CODES,
   type StockErrorCode as DomainStockErrorCode,
 } from "../../stock/enums.js";
@@ -50,6 +52,16 @@ registerEnumType(SplitPolicy, {
     MINIMIZE: { description: "As few warehouses as possible for the whole request; ties by the strategy's order." },
     ALLOW: { description: "Each line from the strategy's first warehouse that has stock, a line split where one runs short." },
   } satisfies Record<DomainSplitPolicy, { description: string }>,
+});
+export const LotStatus = enumObject(LOT_STATUSES);
+export type LotStatus = DomainLotStatus;
+registerEnumType(LotStatus, {
+  name: "LotStatus",
+  valuesConfig: {
+    ACTIVE: { description: "Sellable." },
+    EXPIRED: { description: "Past its sell-by date (expiresOn minus the product's removalDays): no longer available; still on hand until written off." },
+    EMPTY: { description: "All of it left the warehouse." },
+  } satisfies Record<DomainLotStatus, { description: string }>,
 });
 registerEnumType(Role, { name: "Role" });
 registerEnumType(ReservationStatus, { name: "ReservationStatus" });

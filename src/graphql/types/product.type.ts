@@ -12,6 +12,12 @@ export class Product {
   @Field(() => String)
   name!: string;
 
+  @Field(() => Boolean, { description: "Every receipt names a lot; every outflow is picked from lots, earliest sellBy first." })
+  tracksLots!: boolean;
+
+  @Field(() => Int, { description: "Days before expiresOn when a lot stops being sold." })
+  removalDays!: number;
+
   @Field(() => DateTime)
   createdAt!: Date;
 

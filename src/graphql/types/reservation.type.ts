@@ -10,6 +10,7 @@ export class ReservationLine {
   productId!: number;
   warehouseId!: number;
   levelId!: number;
+  reservationId!: number;
 
   @Field(() => Int)
   quantity!: number;

@@ -16,6 +16,9 @@ export class StockLevel {
   @Field(() => Int, { description: "Held for unpaid orders (锁定/预留库存)." })
   reserved!: number;
 
+  @Field(() => Int, { description: "On hand but not sellable: expired lots not yet written off. available = onHand - reserved - unsellable." })
+  unsellable!: number;
+
   @Field(() => Int)
   lowStockThreshold!: number;
 
@@ -35,6 +38,9 @@ export class StockSummary {
 
   @Field(() => Int)
   reserved!: number;
+
+  @Field(() => Int, { description: "Expired lots' stock not yet written off." })
+  unsellable!: number;
 
   @Field(() => Int)
   available!: number;

@@ -29,6 +29,8 @@ export class StockMovement {
   @Field(() => Int, { description: "The level's version after this change." })
   version!: number;
 
+  unsellableAfter!: number;
+
   @Field(() => String, { nullable: true })
   orderId!: string | null;
 
