@@ -35,6 +35,8 @@ export interface LotWrite {
   expire: boolean;
   /** Raise its LOT_EXPIRING flag. */
   expiringAlerted: boolean;
+  /** Made by this write (else it exists already). */
+  isNew: boolean;
 }
 
 /**
@@ -45,18 +47,28 @@ export interface LotWrite {
 export async function writeLots(ex: Executor, writes: readonly LotWrite[]): Promise<void> {
   if (writes.length === 0) return;
   const col = <T>(pick: (w: LotWrite) => T) => sql.param(writes.map(pick));
+  // Existing lots change by their deltas, new ones are inserted (their
+  // deltas are what they start with): two parts of one statement, on distinct rows.
   await ex.execute(sql`
-    insert into stock_lots as s (level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expired_at, expiring_alerted)
-    select level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved,
-           case when expire then now() end, expiring_alerted
-      from unnest(${col((w) => w.levelId)}::int[], ${col((w) => w.productId)}::int[], ${col((w) => w.warehouseId)}::int[],
-                  ${col((w) => w.code)}::text[], ${col((w) => w.expiresOn)}::date[], ${col((w) => w.sellBy)}::date[],
-                  ${col((w) => w.onHandDelta)}::int[], ${col((w) => w.reservedDelta)}::int[], ${col((w) => w.expire)}::boolean[],
-                  ${col((w) => w.expiringAlerted)}::boolean[])
-           as u(level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expire, expiring_alerted)
-    on conflict (level_id, code) do update
-       set on_hand = s.on_hand + excluded.on_hand, reserved = s.reserved + excluded.reserved,
-           expired_at = coalesce(s.expired_at, excluded.expired_at), expiring_alerted = s.expiring_alerted or excluded.expiring_alerted`);
+    with u as (
+      select * from unnest(${col((w) => w.levelId)}::int[], ${col((w) => w.productId)}::int[], ${col((w) => w.warehouseId)}::int[],
+                           -- Dates travel as text: postgres.js does not serialize arrays of dates given as strings.
+                           ${col((w) => w.code)}::text[], ${col((w) => w.expiresOn)}::text[], ${col((w) => w.sellBy)}::text[],
+                           ${col((w) => w.onHandDelta)}::int[], ${col((w) => w.reservedDelta)}::int[],
+                           -- Flags travel as 0/1: postgres.js sends an array of booleans as one boolean.
+                           ${col((w) => Number(w.expire))}::int[], ${col((w) => Number(w.expiringAlerted))}::int[], ${col((w) => Number(w.isNew))}::int[])
+        as f(level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expire_flag, alerted_flag, new_flag)
+      cross join lateral (select f.expire_flag = 1 as expire, f.alerted_flag = 1 as expiring_alerted, f.new_flag = 1 as is_new) b),
+    changed as (
+      update stock_lots s
+         set on_hand = s.on_hand + u.on_hand, reserved = s.reserved + u.reserved,
+             expired_at = case when u.expire then coalesce(s.expired_at, now()) else s.expired_at end,
+             expiring_alerted = s.expiring_alerted or u.expiring_alerted
+        from u where not u.is_new and s.level_id = u.level_id and s.code = u.code
+      returning s.id)
+    insert into stock_lots (level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand, reserved, expired_at, expiring_alerted)
+    select level_id, product_id, warehouse_id, code, expires_on::date, sell_by::date, on_hand, reserved, case when expire then now() end, expiring_alerted
+      from u where u.is_new`);
 }
 
 /** Which lots each movement (level, version) touched; lots named by level and code (a new lot's id is not known yet). */

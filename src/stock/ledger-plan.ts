@@ -46,11 +46,9 @@ export async function planUnderLock(tx: Tx, changes: readonly Change[], each: bo
   const results: Array<PlannedStep | StockRefusal> = [];
   for (const c of changes) {
     const s = state.get(c.levelId);
-    const outcome = s ? decide(c, s, today) : refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0);
-    if (outcome instanceof NothingToExpire) {
-      results.push(new StockRefusal("INVALID_STATE", outcome.message));
-      continue;
-    }
+    const decided = s ? decide(c, s, today) : refuse.insufficient(c.sku, c.warehouseCode, c.requested, 0);
+    // Another sweeper expired these lots first: nothing to do, which callers hear as INVALID_STATE.
+    const outcome = decided instanceof NothingToExpire ? new StockRefusal("INVALID_STATE", decided.message) : decided;
     if (outcome instanceof StockRefusal) {
       if (!each) throw outcome;
       results.push(outcome);
@@ -93,6 +91,7 @@ export async function planUnderLock(tx: Tx, changes: readonly Change[], each: bo
           reservedDelta: 0,
           expire: false,
           expiringAlerted: false,
+          isNew: lot.id === null,
         };
         byLot.set(key, w);
       }
