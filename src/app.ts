@@ -24,6 +24,7 @@ import { QueryService } from "./stock/query.service.js";
 import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
 import { ReservationService } from "./stock/reservation.service.js";
 import { StockService } from "./stock/stock.service.js";
+import { TransferService } from "./stock/transfer.service.js";
 import { UnitOfWork } from "./stock/unit-of-work.js";
 
 export interface RunningService {
@@ -102,6 +103,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const services: Services = {
       stock: new StockService(uow, catalog, ledger, idempotency),
       reservations,
+      transfers: new TransferService(uow, catalog, ledger, idempotency),
       queries: new QueryService(database, catalog, () => hub.settledUpTo),
       catalog,
       hub,

@@ -5,12 +5,14 @@ import type { Idempotency } from "../stock/idempotency.js";
 import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
+import type { TransferService } from "../stock/transfer.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "../stock/types.js";
 import type { Loaders } from "./loaders.js";
 
 export interface Services {
   stock: StockService;
   reservations: ReservationService;
+  transfers: TransferService;
   queries: QueryService;
   catalog: Catalog;
   hub: LedgerHub;

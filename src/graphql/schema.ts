@@ -8,6 +8,7 @@ import { ReservationLineResolver, ReservationResolver } from "./resolvers/reserv
 import { StockAlertResolver, StockEventResolver } from "./resolvers/stock-event.resolver.js";
 import { StockLevelResolver } from "./resolvers/stock-level.resolver.js";
 import { StockMovementResolver } from "./resolvers/stock-movement.resolver.js";
+import { TransferChangeResolver, TransferLineResolver, TransferResolver } from "./resolvers/transfer.resolver.js";
 import { WarehouseResolver } from "./resolvers/warehouse.resolver.js";
 import { DateTime } from "./types/common.types.js";
 import type { EventBus } from "../events/bus.js";
@@ -23,6 +24,9 @@ export const resolvers = [
   ReservationLineResolver,
   StockEventResolver,
   StockAlertResolver,
+  TransferResolver,
+  TransferLineResolver,
+  TransferChangeResolver,
 ] as const;
 
 /**

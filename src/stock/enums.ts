@@ -16,11 +16,20 @@ export const MOVEMENT_TYPES = [
   "DEDUCT",
   "RETURN",
   "THRESHOLD",
+  "TRANSFER_OUT",
+  "TRANSFER_IN",
 ] as const;
 export type MovementType = (typeof MOVEMENT_TYPES)[number];
 
 export const RESERVATION_STATUSES = ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export const TRANSFER_STATUSES = ["DRAFT", "IN_TRANSIT", "PARTIALLY_RECEIVED", "RECEIVED", "CANCELLED"] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** What one change of a transfer was (its entry in the ledger, see transfer_events). */
+export const TRANSFER_CHANGE_KINDS = ["CREATED", "SHIPPED", "RECEIPT", "CLOSED", "CANCELLED"] as const;
+export type TransferChangeKind = (typeof TRANSFER_CHANGE_KINDS)[number];
 
 export const ALERT_KINDS = ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -39,6 +48,7 @@ export const STOCK_ERROR_CODES = [
   "DUPLICATE",
   "INVALID_QUANTITY",
   "IDEMPOTENCY_KEY_REUSED",
+  "TRANSFER_NOT_FOUND",
 ] as const;
 export type StockErrorCode = (typeof STOCK_ERROR_CODES)[number];
 

@@ -1,9 +1,10 @@
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
+import type { TransferEventRow, TransferLineRow, TransferRow } from "../db/transfer.queries.js";
 import type { ProductRow, WarehouseRow } from "./catalog.js";
 import type { MovementType, Role } from "./enums.js";
 
-export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode } from "./enums.js";
+export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode, TransferChangeKind, TransferStatus } from "./enums.js";
 
 // The records the service hands out. They are the stored rows; the API
 // layer names them through here, never through the database module.
@@ -14,6 +15,9 @@ export type ReservationRecord = ReservationRow;
 export type ReservationLineRecord = LineRow;
 export type ProductRecord = ProductRow;
 export type WarehouseRecord = WarehouseRow;
+export type TransferRecord = TransferRow;
+export type TransferLineRecord = TransferLineRow;
+export type TransferEventRecord = TransferEventRow;
 
 /** The channel of keys made without one: a single shop never names a channel. */
 export const DEFAULT_CHANNEL = "default";
@@ -58,6 +62,8 @@ export interface Change extends Place {
   reason?: string | null;
   /** A RESERVE change made for this reservation: the ledger writes its line. */
   reservationId?: number;
+  /** A TRANSFER_OUT or TRANSFER_IN change: the transfer its movement belongs to. */
+  transferId?: number;
 }
 
 export interface LevelChanged {

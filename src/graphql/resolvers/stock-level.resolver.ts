@@ -81,6 +81,11 @@ export class StockLevelResolver {
     return l.onHand - l.reserved;
   }
 
+  @FieldResolver(() => Int, { description: "Shipped to this warehouse by transfers and not yet received." })
+  inTransit(@Root() l: StockLevel, @Ctx() ctx: Context) {
+    return ctx.loaders.inTransit.load({ productId: l.productId, warehouseId: l.warehouseId });
+  }
+
   @FieldResolver(() => Boolean, { description: "available <= lowStockThreshold" })
   lowStock(@Root() l: StockLevel) {
     return l.onHand - l.reserved <= l.lowStockThreshold;
