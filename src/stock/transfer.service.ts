@@ -150,26 +150,33 @@ export class TransferService {
     const found = await this.find(this.db, reference);
     const to = await this.warehouseOf(found.toWarehouseId);
     const arriving = await Promise.all(
-      lines.map(async (l) => ({ place: placeOf({ productId: await this.catalog.productId(l.sku), sku: l.sku }, to), quantity: l.quantity })),
+      lines.map(async (l) => {
+        const place = placeOf({ productId: await this.catalog.productId(l.sku), sku: l.sku }, to);
+        return { place, quantity: l.quantity, levelId: await this.catalog.existingLevelId(place) };
+      }),
     );
     return this.idem.run("receiveTransfer", input, actor, async (tx, commit) => {
       const row = await transitionTransfer(tx, reference, OPEN_STATUSES, "PARTIALLY_RECEIVED");
       if (!row) throw cannotReceive(await this.find(tx, reference));
       const took = await receiveLines(tx, row.id, arriving.map((a) => ({ productId: a.place.productId, quantity: a.quantity })));
       if (took.length < arriving.length) throw await overReceipt(tx, row, arriving, took);
-      const changes = await Promise.all(
-        arriving.map(
-          async ({ place, quantity }): Promise<Change> => ({
-            ...place,
-            levelId: await this.catalog.levelId(place, tx),
-            type: "TRANSFER_IN",
-            onHandDelta: quantity,
-            reservedDelta: 0,
-            requested: quantity,
-            reason,
-            transferId: row.id,
-          }),
-        ),
+      // Levels missing at the destination are made one by one in product order:
+      // two receipts making the same two levels then wait for each other, never deadlock.
+      const levelIds = arriving.map((a) => a.levelId);
+      for (const i of arriving.map((_, i) => i).sort((x, y) => arriving[x]!.place.productId - arriving[y]!.place.productId)) {
+        levelIds[i] ??= await this.catalog.levelId(arriving[i]!.place, tx);
+      }
+      const changes = arriving.map(
+        ({ place, quantity }, i): Change => ({
+          ...place,
+          levelId: levelIds[i]!,
+          type: "TRANSFER_IN",
+          onHandDelta: quantity,
+          reservedDelta: 0,
+          requested: quantity,
+          reason,
+          transferId: row.id,
+        }),
       );
       const settled = await settleReceipt(tx, row.id);
       await recordTransferChange(tx, row.id, "RECEIPT", actor.name, reason);
