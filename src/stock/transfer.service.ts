@@ -116,16 +116,15 @@ export class TransferService {
     const found = await this.find(this.db, reference);
     if (found.status !== "DRAFT") return this.alreadyShipped(this.db, found);
     // A DRAFT's lines never change: they can be resolved before the transaction.
-    const from = await this.warehouseOf(found.fromWarehouseId);
-    const outgoing = await Promise.all(
-      (await transferLinesOf(this.db, [found.id])).map(async (l) => {
-        const place = placeOf(l, from);
-        return { place, quantity: l.quantity, levelId: await this.catalog.existingLevelId(place) };
-      }),
-    );
+    const [from, to] = await Promise.all([this.warehouseOf(found.fromWarehouseId), this.warehouseOf(found.toWarehouseId)]);
+    const lines = await transferLinesOf(this.db, [found.id]);
+    const outgoing = await Promise.all(lines.map((l) => this.located(placeOf(l, from), l.quantity)));
+    const incoming = await Promise.all(lines.map((l) => this.located(placeOf(l, to), l.quantity)));
     return this.uow.run(async (tx, commit) => {
       const row = await transitionTransfer(tx, reference, ["DRAFT"], "IN_TRANSIT", { shipped: true });
       if (!row) return this.alreadyShipped(tx, await this.find(tx, reference));
+      // The destination gets its (empty) levels now, so what is on its way shows there as inTransit.
+      await this.makeLevels(tx, incoming);
       const changes = outgoing.map(({ place, quantity, levelId }): Change => {
         if (levelId === null) throw refuse.insufficient(place.sku, place.warehouseCode, quantity, 0);
         return { ...place, levelId, type: "TRANSFER_OUT", onHandDelta: -quantity, reservedDelta: 0, requested: quantity, minAvailable: quantity, reason, transferId: row.id };
@@ -150,22 +149,14 @@ export class TransferService {
     const found = await this.find(this.db, reference);
     const to = await this.warehouseOf(found.toWarehouseId);
     const arriving = await Promise.all(
-      lines.map(async (l) => {
-        const place = placeOf({ productId: await this.catalog.productId(l.sku), sku: l.sku }, to);
-        return { place, quantity: l.quantity, levelId: await this.catalog.existingLevelId(place) };
-      }),
+      lines.map(async (l) => this.located(placeOf({ productId: await this.catalog.productId(l.sku), sku: l.sku }, to), l.quantity)),
     );
     return this.idem.run("receiveTransfer", input, actor, async (tx, commit) => {
       const row = await transitionTransfer(tx, reference, OPEN_STATUSES, "PARTIALLY_RECEIVED");
       if (!row) throw cannotReceive(await this.find(tx, reference));
       const took = await receiveLines(tx, row.id, arriving.map((a) => ({ productId: a.place.productId, quantity: a.quantity })));
       if (took.length < arriving.length) throw await overReceipt(tx, row, arriving, took);
-      // Levels missing at the destination are made one by one in product order:
-      // two receipts making the same two levels then wait for each other, never deadlock.
-      const levelIds = arriving.map((a) => a.levelId);
-      for (const i of arriving.map((_, i) => i).sort((x, y) => arriving[x]!.place.productId - arriving[y]!.place.productId)) {
-        levelIds[i] ??= await this.catalog.levelId(arriving[i]!.place, tx);
-      }
+      const levelIds = await this.makeLevels(tx, arriving);
       const changes = arriving.map(
         ({ place, quantity }, i): Change => ({
           ...place,
@@ -223,6 +214,23 @@ export class TransferService {
     });
   }
 
+  /** A place with its quantity and its level's id, null if it has no level yet. */
+  private async located(place: Place, quantity: number): Promise<Located> {
+    return { place, quantity, levelId: await this.catalog.existingLevelId(place) };
+  }
+
+  /**
+   * The levels of the places, making those still missing one by one in
+   * product order: two transactions making the same two levels then wait for
+   * each other, never deadlock.
+   */
+  private async makeLevels(tx: Tx, located: readonly Located[]): Promise<number[]> {
+    const ids = located.map((l) => l.levelId);
+    const order = located.map((_, i) => i).sort((x, y) => located[x]!.place.productId - located[y]!.place.productId);
+    for (const i of order) ids[i] ??= await this.catalog.levelId(located[i]!.place, tx);
+    return ids as number[];
+  }
+
   private async find(ex: Executor, reference: string): Promise<TransferRow> {
     const row = await transferByReference(ex, reference);
     if (!row) throw new StockRefusal("TRANSFER_NOT_FOUND", `no transfer with reference "${reference}"`);
@@ -242,6 +250,12 @@ export class TransferService {
     }
     return { transfer: row, movements: await movementsOfTransfer(ex, row.id, "TRANSFER_OUT") };
   }
+}
+
+interface Located {
+  place: Place;
+  quantity: number;
+  levelId: number | null;
 }
 
 function placeOf(l: { productId: number; sku: string }, w: WarehouseRow): Place {

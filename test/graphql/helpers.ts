@@ -46,7 +46,10 @@ export async function fingerprint(t: TestService): Promise<Record<string, unknow
            (select count(*) from deductions) as deductions,
            (select coalesce(string_agg(concat_ws('/', id, on_hand, reserved, version, low_stock_threshold), ',' order by id), '')
               from stock_levels) as level_state,
-           (select coalesce(string_agg(concat_ws('/', id, status, expires_at), ',' order by id), '') from reservations) as reservation_state`);
+           (select coalesce(string_agg(concat_ws('/', id, status, expires_at), ',' order by id), '') from reservations) as reservation_state,
+           (select count(*) from transfer_events) as transfer_events,
+           (select coalesce(string_agg(concat_ws('/', id, status, version), ',' order by id), '') from transfers) as transfer_state,
+           (select coalesce(string_agg(concat_ws('/', id, received, lost), ',' order by id), '') from transfer_lines) as transfer_line_state`);
   return { ...counts };
 }
 
