@@ -285,7 +285,7 @@ async function overReceipt(tx: Tx, row: TransferRow, arriving: readonly { place:
   const outstanding = line ? line.quantity - line.received - line.lost : 0;
   const { sku, warehouseCode } = refused.place;
   const message = line
-    ? `only ${outstanding} of "${sku}" are still outstanding on transfer "${row.reference}", ${refused.quantity} received`
+    ? `only ${outstanding} of "${sku}" are still in transit on transfer "${row.reference}", not ${refused.quantity}`
     : `transfer "${row.reference}" carries no "${sku}"`;
   return new StockRefusal("INVALID_QUANTITY", message, { sku, warehouse: warehouseCode, requested: refused.quantity, available: outstanding });
 }
