@@ -33,6 +33,23 @@ export async function settle(t: TestService): Promise<void> {
   if (last !== undefined) expect(await t.service.services.hub.reached(Number(last))).toBe(true);
 }
 
+/**
+ * Statements sent while answering `query`. Other work in the process
+ * (the hub's catch-up poll) may add a statement now and then, never
+ * remove one, so the least of a few runs is the request's own count.
+ */
+export async function statements(t: TestService, query: string, variables: Record<string, unknown> = {}): Promise<number> {
+  let least = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const before = t.service.database.queryCount();
+    const res = await t.gql(query, variables);
+    const used = t.service.database.queryCount() - before;
+    dataOf(res);
+    least = Math.min(least, used);
+  }
+  return least;
+}
+
 /** Row counts of every table a mutation writes, plus every level's counters: equal before and after means nothing changed. */
 export async function fingerprint(t: TestService): Promise<Record<string, unknown>> {
   const [counts] = await t.service.database.rows<Record<string, string>>(sql`

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasRealPostgres } from "../support/databases.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { type Backend, startTestService, type TestService, uniqueSku } from "../support/service.js";
-import { dataOf, fingerprint, must, settle } from "./helpers.js";
+import { statements as countStatements, fingerprint, must, settle } from "./helpers.js";
 
 const TRANSFER = `id reference status version reason closeReason actor createdAt shippedAt closedAt updatedAt
   from { code } to { code } lines { sku quantity received lost product { sku } }`;
@@ -229,17 +229,7 @@ function suite(backend: Backend) {
     });
 
     describe("N+1: the statements a page costs do not grow with its size", () => {
-      async function statements(query: string, variables: Record<string, unknown> = {}): Promise<number> {
-        let least = Infinity;
-        for (let i = 0; i < 5; i++) {
-          const before = t.service.database.queryCount();
-          const res = await t.gql(query, variables);
-          const used = t.service.database.queryCount() - before;
-          dataOf(res);
-          least = Math.min(least, used);
-        }
-        return least;
-      }
+      const statements = (query: string, variables: Record<string, unknown> = {}) => countStatements(t, query, variables);
 
       it("transfers with their warehouses, lines and products; levels with what is in transit to them", async () => {
         const prefix = uniqueSku("NTR");
