@@ -33,7 +33,11 @@ export type MovementType =
   /** Customer return: onHand += q (退货入库). */
   | 'RETURN'
   /** The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change. */
-  | 'THRESHOLD';
+  | 'THRESHOLD'
+  /** Transfer received: onHand += q at the destination (调拨入库). */
+  | 'TRANSFER_IN'
+  /** Transfer shipped: onHand -= q at the origin, guarded by available (调拨出库). */
+  | 'TRANSFER_OUT';
 
 export type ReservationStatus =
   | 'ACTIVE'
@@ -58,6 +62,8 @@ export type StockErrorCode =
   | 'PRODUCT_NOT_FOUND'
   | 'RESERVATION_EXPIRED'
   | 'RESERVATION_NOT_FOUND'
+  /** No transfer has that reference. */
+  | 'TRANSFER_NOT_FOUND'
   | 'VERSION_CONFLICT'
   | 'WAREHOUSE_NOT_FOUND';
 
