@@ -41,8 +41,11 @@ const INT4_MAX = 2147483647;
  * The one guarded UPDATE of docs/design.md, for any number of levels in one
  * statement. The levels are locked first, in ascending id order (so two such
  * statements never wait on each other in a cycle), then each is changed only
- * while its guards hold; Postgres re-checks them on the newest row version,
- * so READ COMMITTED is enough and no read precedes the write. Returns one
+ * while its guards hold, judged on the row as locked: the locking read returns
+ * the newest version, whereas the UPDATE's own scan sees the statement's
+ * snapshot and would drop, without re-checking it, a row that a receipt
+ * committed to just before the lock (refusing stock that is there). READ
+ * COMMITTED is enough and no read precedes the write. Returns one
  * outcome per level found, in ascending id order: the row after the change,
  * or, where a guard said no, the row as locked: the very figures the guard
  * judged, which nobody can change before this transaction ends.
@@ -51,7 +54,7 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
   if (deltas.length === 0) return [];
   const col = <T>(pick: (d: LevelDelta) => T) => sql.param(deltas.map(pick));
   // The locking read returns the newest version of each row (not the
-  // statement's snapshot), so refused rows are read from it.
+  // statement's snapshot), so the guards judge it and refused rows are read from it.
   const result = await ex.execute(sql`
     with wanted as (
       select * from unnest(${col((d) => d.levelId)}::int[], ${col((d) => d.onHandDelta)}::int[], ${col((d) => d.reservedDelta)}::int[],
@@ -61,13 +64,13 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
     locked as materialized (select l.* from stock_levels l where l.id in (select id from wanted) order by l.id for update),
     changed as (
       update stock_levels l
-         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
-             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
+         set on_hand = k.on_hand + w.on_hand_delta, reserved = k.reserved + w.reserved_delta,
+             version = k.version + w.movements, low_stock_threshold = coalesce(w.threshold, k.low_stock_threshold), updated_at = now()
         from wanted w, locked k
        where l.id = w.id and k.id = w.id
-         and (w.min_available is null or l.on_hand - l.reserved >= w.min_available)
-         and (w.expected_version is null or l.version = w.expected_version)
-         and l.on_hand::bigint + w.on_hand_delta <= ${INT4_MAX}
+         and (w.min_available is null or k.on_hand - k.reserved >= w.min_available)
+         and (w.expected_version is null or k.version = w.expected_version)
+         and k.on_hand::bigint + w.on_hand_delta <= ${INT4_MAX}
       returning ${fieldsOf(stockLevels, "l")}, k.low_stock_threshold as "thresholdBefore")
     select true as "applied", false as "overflow", c.* from changed c
     union all
