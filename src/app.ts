@@ -34,6 +34,7 @@ import { ReserveBatchRunner, ReserveCoalescer } from "./stock/reserve-batch.js";
 import { ReservationService } from "./stock/reservation.service.js";
 import { StockService } from "./stock/stock.service.js";
 import { WarehouseService } from "./stock/warehouse.service.js";
+import { TransferService } from "./stock/transfer.service.js";
 import { UnitOfWork } from "./stock/unit-of-work.js";
 
 export interface RunningService {
@@ -114,6 +115,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       stock: new StockService(uow, catalog, ledger, idempotency),
       warehouses: new WarehouseService(catalog, idempotency),
       reservations,
+      transfers: new TransferService(uow, catalog, ledger, idempotency),
       queries: new QueryService(database, catalog, () => hub.settledUpTo),
       catalog,
       hub,

@@ -3,6 +3,7 @@
 // subscriptions only.
 import { connect } from "./dashboard/live.js";
 import { DashboardState } from "./dashboard/state.js";
+import { TransfersInTransit } from "./dashboard/transfers.js";
 import { DashboardView } from "./dashboard/view.js";
 import "./dashboard.css";
 
@@ -12,6 +13,7 @@ wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
 
 const view = new DashboardView();
 let state = new DashboardState();
+let transfers = new TransfersInTransit();
 let live: { dispose(): void } | null = null;
 
 // Chart and counts redraw at most once a frame, however fast changes arrive.
@@ -31,6 +33,7 @@ setInterval(redraw, 15_000);
 function start(key: string): void {
   live?.dispose();
   state = new DashboardState();
+  transfers = new TransfersInTransit();
   view.reset();
   view.link("connecting");
   live = connect(wsUrl.href, key, {
@@ -60,6 +63,15 @@ function start(key: string): void {
     },
     alerts: (list) => {
       if (state.mergeAlerts(list) > 0) view.alerts(state.alerts, null);
+    },
+    transfer: (t) => {
+      if (transfers.apply(t)) view.transfers(transfers.rows());
+    },
+    readingTransfers: () => {
+      const marked = transfers.mark();
+      return (list) => {
+        if (transfers.replace(list, marked)) view.transfers(transfers.rows());
+      };
     },
     unauthorized: (reason) => {
       live = null;

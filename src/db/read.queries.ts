@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, ilike, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "./client.js";
 import { anyOf } from "./rows.js";
-import { products, reservations, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
+import { products, reservations, stockAlerts, stockLevels, stockMovements, transferEvents, transfers, warehouses } from "./schema.js";
 import type { AlertRow, LevelRow, MovementRow } from "./stock.queries.js";
 import type { ReservationRow } from "./reservation.queries.js";
+import type { TransferEventRow } from "./transfer.queries.js";
 
 const available = sql`(${stockLevels.onHand} - ${stockLevels.reserved} - ${stockLevels.unsellable})`;
 const activeLevelOf = (productId: SQL | typeof products.id) => sql`
@@ -144,15 +145,20 @@ export async function movementPage(
 /**
  * Ledger entries with from < id <= to, oldest first, at most `limit` of each
  * kind: each movement with its level's current low-stock threshold, each alert
- * with its level as it is now. Two statements, sent together (one round trip).
+ * with its level as it is now, each transfer change with its transfer's
+ * reference. Three statements, sent together (one round trip).
  */
 export async function ledgerRange(
   ex: Executor,
   from: number,
   to: number,
   limit: number,
-): Promise<{ movements: { movement: MovementRow; threshold: number }[]; alerts: { alert: AlertRow; level: LevelRow }[] }> {
-  const [movements, alerts] = await Promise.all([
+): Promise<{
+  movements: { movement: MovementRow; threshold: number }[];
+  alerts: { alert: AlertRow; level: LevelRow }[];
+  transfers: { change: TransferEventRow; reference: string }[];
+}> {
+  const [movements, alerts, transferChanges] = await Promise.all([
     ex
       .select({ movement: stockMovements, threshold: stockLevels.lowStockThreshold })
       .from(stockMovements)
@@ -167,8 +173,15 @@ export async function ledgerRange(
       .where(and(gt(stockAlerts.id, from), lte(stockAlerts.id, to)))
       .orderBy(asc(stockAlerts.id))
       .limit(limit),
+    ex
+      .select({ change: transferEvents, reference: transfers.reference })
+      .from(transferEvents)
+      .innerJoin(transfers, eq(transfers.id, transferEvents.transferId))
+      .where(and(gt(transferEvents.id, from), lte(transferEvents.id, to)))
+      .orderBy(asc(transferEvents.id))
+      .limit(limit),
   ]);
-  return { movements, alerts };
+  return { movements, alerts, transfers: transferChanges };
 }
 
 export async function alertPage(ex: Executor, first: number, beforeId: number | null, warehouseId: number | null): Promise<AlertRow[]> {

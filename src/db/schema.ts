@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -17,7 +18,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { ALERT_KINDS, MOVEMENT_TYPES, RESERVATION_STATUSES, ROLES } from "../stock/enums.js";
+import { ALERT_KINDS, MOVEMENT_TYPES, RESERVATION_STATUSES, ROLES, TRANSFER_CHANGE_KINDS, TRANSFER_STATUSES } from "../stock/enums.js";
 
 /**
  * One sequence numbers every ledger entry (movements and alerts): it is the
@@ -37,6 +38,8 @@ export const movementType = pgEnum("movement_type", MOVEMENT_TYPES);
 export const reservationStatus = pgEnum("reservation_status", RESERVATION_STATUSES);
 export const alertKind = pgEnum("stock_alert_kind", ALERT_KINDS);
 export const role = pgEnum("role", ROLES);
+export const transferStatus = pgEnum("transfer_status", TRANSFER_STATUSES);
+export const transferChangeKind = pgEnum("transfer_change_kind", TRANSFER_CHANGE_KINDS);
 
 export const warehouses = pgTable("warehouses", {
   id: serial().primaryKey(),
@@ -166,9 +169,12 @@ export const stockMovements = pgTable(
     reason: text(),
     actor: text().notNull(),
     createdAt: createdAt(),
+    /** The transfer a TRANSFER_OUT or TRANSFER_IN movement belongs to. */
+    transferId: bigint("transfer_id", { mode: "number" }).references((): AnyPgColumn => transfers.id),
   },
   (t) => [
     uniqueIndex("stock_movements_level_version_key").on(t.levelId, t.version),
+    index("stock_movements_transfer_idx").on(t.transferId).where(sql`${t.transferId} is not null`),
     index("stock_movements_product_idx").on(t.productId, t.id),
     index("stock_movements_warehouse_idx").on(t.warehouseId, t.id),
     index("stock_movements_order_idx").on(t.orderId, t.channel),
@@ -312,3 +318,89 @@ export const relayState = pgTable("relay_state", {
   publishedUpTo: bigint("published_up_to", { mode: "number" }).notNull().default(0),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Stock moving between two warehouses (调拨): DRAFT → IN_TRANSIT (shipped:
+ * TRANSFER_OUT at the origin) → PARTIALLY_RECEIVED → RECEIVED (TRANSFER_IN at
+ * the destination; closing short records the rest as lost), or CANCELLED
+ * before shipping. Every change is a guarded UPDATE of this row, which also
+ * serialises the changes of one transfer.
+ */
+export const transfers = pgTable(
+  "transfers",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    reference: text().notNull(),
+    fromWarehouseId: integer("from_warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    toWarehouseId: integer("to_warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    status: transferStatus().notNull().default("DRAFT"),
+    /** Grows by one with every change (creation is 1): clients keep the newest of two copies. */
+    version: integer().notNull().default(1),
+    reason: text(),
+    /** Why it was closed short or cancelled. */
+    closeReason: text("close_reason"),
+    actor: text().notNull(),
+    createdAt: createdAt(),
+    shippedAt: timestamp("shipped_at", { withTimezone: true, mode: "date" }),
+    closedAt: timestamp("closed_at", { withTimezone: true, mode: "date" }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("transfers_reference_key").on(t.reference),
+    index("transfers_status_id_idx").on(t.status, t.id),
+    index("transfers_from_idx").on(t.fromWarehouseId, t.id),
+    index("transfers_to_idx").on(t.toWarehouseId, t.id),
+    check("transfers_between_two_warehouses", sql`${t.fromWarehouseId} <> ${t.toWarehouseId}`),
+  ],
+);
+
+/** One product of a transfer: per line, shipped (= quantity once shipped) = received + lost + still in transit. */
+export const transferLines = pgTable(
+  "transfer_lines",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    transferId: bigint("transfer_id", { mode: "number" })
+      .notNull()
+      .references(() => transfers.id),
+    productId: integer("product_id")
+      .notNull()
+      .references(() => products.id),
+    quantity: integer().notNull(),
+    received: integer().notNull().default(0),
+    lost: integer().notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("transfer_lines_transfer_product_key").on(t.transferId, t.productId),
+    index("transfer_lines_product_idx").on(t.productId),
+    check("transfer_lines_quantity_positive", sql`${t.quantity} > 0`),
+    check("transfer_lines_within_quantity", sql`${t.received} >= 0 AND ${t.lost} >= 0 AND ${t.received} + ${t.lost} <= ${t.quantity}`),
+  ],
+);
+
+/**
+ * The transfer's own ledger entries, one per change (create, ship, receipt,
+ * close, cancel), numbered from the ledger sequence like movements, so the
+ * relay and the hubs deliver them (transferChanged) with the same guarantees:
+ * after commit, on every instance, resumable, without gap. Append-only.
+ */
+export const transferEvents = pgTable(
+  "transfer_events",
+  {
+    id: ledgerId(),
+    transferId: bigint("transfer_id", { mode: "number" })
+      .notNull()
+      .references(() => transfers.id),
+    kind: transferChangeKind().notNull(),
+    /** The transfer's status and version after this change. */
+    status: transferStatus().notNull(),
+    version: integer().notNull(),
+    reason: text(),
+    actor: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("transfer_events_transfer_idx").on(t.transferId, t.id)],
+);

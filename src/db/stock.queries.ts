@@ -158,16 +158,17 @@ export async function insertMovements(ex: Executor, rows: NewMovement[]): Promis
   const col = <T>(pick: (r: NewMovement) => T) => sql.param(rows.map(pick));
   const result = await ex.execute(sql`
     insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                 on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor)
+                                 on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id)
     select level_id, product_id, warehouse_id, type::movement_type, on_hand_delta, reserved_delta,
-           on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor
+           on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id
       from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.warehouseId)}::int[],
                   ${col((r) => r.type)}::text[], ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[],
                   ${col((r) => r.onHandAfter)}::int[], ${col((r) => r.reservedAfter)}::int[], ${col((r) => r.version)}::int[],
                   ${col((r) => r.thresholdAfter ?? null)}::int[], ${col((r) => r.unsellableAfter ?? 0)}::int[], ${col((r) => r.channel ?? "default")}::text[],
-                  ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[])
+                  ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[],
+                  ${col((r) => r.transferId ?? null)}::bigint[])
            with ordinality as u(level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, n)
+                                on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id, n)
      order by n
     returning ${fieldsOf(stockMovements)}`);
   return mapRows<MovementRow>(stockMovements, rowsOf(result));

@@ -210,7 +210,8 @@ export class LedgerHub {
       else mine.set(sub, [e]);
     };
     for (const e of events) {
-      for (const sub of this.byProduct.get(e.level.productId) ?? []) offer(sub, e);
+      // Transfer changes belong to no one product: only subscribers to everything see them.
+      if (e.kind !== "transfer") for (const sub of this.byProduct.get(e.level.productId) ?? []) offer(sub, e);
       for (const sub of this.everywhere) offer(sub, e);
     }
     for (const [sub, list] of mine) {

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.js";
 import { ledgerRange } from "../db/read.queries.js";
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
+import type { TransferEventRow } from "../db/transfer.queries.js";
 
 /** A level as one ledger entry left it (for rows older than their recorded threshold, the current threshold). */
 export interface LevelSnapshot {
@@ -15,9 +16,19 @@ export interface LevelSnapshot {
   updatedAt: Date;
 }
 
+/** One change of a transfer (a transfer_events row) and the transfer's reference. */
+export interface TransferChangeEvent {
+  change: TransferEventRow;
+  reference: string;
+}
+
 export type LedgerEvent =
   | { kind: "movement"; sequence: number; movement: MovementRow; level: LevelSnapshot }
-  | { kind: "alert"; sequence: number; alert: AlertRow; level: LevelSnapshot };
+  | { kind: "alert"; sequence: number; alert: AlertRow; level: LevelSnapshot }
+  | { kind: "transfer"; sequence: number; transfer: TransferChangeEvent };
+
+/** Events that belong to a stock level (all but transfer changes). */
+export type LevelEvent = Extract<LedgerEvent, { level: LevelSnapshot }>;
 
 /** Every ledger entry with from < sequence <= to, in sequence order. */
 export interface LedgerBatch {
@@ -34,10 +45,11 @@ export const KICK_TOPIC = "stock.ledger.kick";
  * kind filled its limit the batch ends earlier (its `to` says where).
  */
 export async function loadBatch(database: Database, from: number, to: number, limit = 1000): Promise<LedgerBatch> {
-  const { movements, alerts } = await ledgerRange(database.db, from, to, limit);
+  const { movements, alerts, transfers } = await ledgerRange(database.db, from, to, limit);
   let end = to;
   if (movements.length === limit) end = Math.min(end, movements[movements.length - 1]!.movement.id);
   if (alerts.length === limit) end = Math.min(end, alerts[alerts.length - 1]!.alert.id);
+  if (transfers.length === limit) end = Math.min(end, transfers[transfers.length - 1]!.change.id);
   const snapshots = new Map<number, LevelSnapshot>();
   const events: LedgerEvent[] = [];
   for (const { movement: m, threshold } of movements) {
@@ -50,6 +62,10 @@ export async function loadBatch(database: Database, from: number, to: number, li
     if (a.id > end) break;
     const level = (a.movementId !== null && snapshots.get(a.movementId)) || levelSnapshot(current);
     events.push({ kind: "alert", sequence: a.id, alert: a, level: { ...level, lowStockThreshold: a.threshold } });
+  }
+  for (const t of transfers) {
+    if (t.change.id > end) break;
+    events.push({ kind: "transfer", sequence: t.change.id, transfer: t });
   }
   events.sort((x, y) => x.sequence - y.sequence);
   return { from, to: end, events };
@@ -87,6 +103,10 @@ function levelSnapshot(l: LevelRow): LevelSnapshot {
 export function reviveBatch(batch: LedgerBatch): LedgerBatch {
   const date = (d: Date | string) => (d instanceof Date ? d : new Date(d));
   for (const e of batch.events) {
+    if (e.kind === "transfer") {
+      e.transfer.change.createdAt = date(e.transfer.change.createdAt);
+      continue;
+    }
     e.level.updatedAt = date(e.level.updatedAt);
     if (e.kind === "movement") e.movement.createdAt = date(e.movement.createdAt);
     else e.alert.createdAt = date(e.alert.createdAt);

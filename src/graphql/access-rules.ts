@@ -19,6 +19,8 @@ export const OPERATION_ACCESS = {
     lowStockLevels: "VIEWER",
     stockMovements: "VIEWER",
     stockAlerts: "VIEWER",
+    transfer: "VIEWER",
+    transfers: "VIEWER",
     apiKeys: "ADMIN",
     expiringLots: "VIEWER",
   },
@@ -39,10 +41,16 @@ export const OPERATION_ACCESS = {
     expireReservations: "ADMIN",
     createApiKey: "ADMIN",
     revokeApiKey: "ADMIN",
+    createTransfer: "ADMIN",
+    shipTransfer: "ADMIN",
+    receiveTransfer: "ADMIN",
+    closeTransfer: "ADMIN",
+    cancelTransfer: "ADMIN",
   },
   Subscription: {
     stockChanged: "VIEWER",
     lowStockAlert: "VIEWER",
+    transferChanged: "VIEWER",
   },
 } as const satisfies Record<"Query" | "Mutation" | "Subscription", Record<string, Access>>;
 

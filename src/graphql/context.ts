@@ -7,6 +7,7 @@ import type { QueryService } from "../stock/query.service.js";
 import type { ReservationService } from "../stock/reservation.service.js";
 import type { StockService } from "../stock/stock.service.js";
 import type { WarehouseService } from "../stock/warehouse.service.js";
+import type { TransferService } from "../stock/transfer.service.js";
 import { type Actor, DEFAULT_CHANNEL } from "../stock/types.js";
 import type { ExecutionBudget } from "./execution-limits.js";
 import type { Loaders } from "./loaders.js";
@@ -15,6 +16,7 @@ export interface Services {
   stock: StockService;
   warehouses: WarehouseService;
   reservations: ReservationService;
+  transfers: TransferService;
   queries: QueryService;
   catalog: Catalog;
   hub: LedgerHub;

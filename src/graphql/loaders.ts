@@ -4,6 +4,8 @@ import type {
   ProductRecord as ProductRow,
   ReservationLineRecord as LineRow,
   StockLevelRecord as LevelRow,
+  TransferLineRecord as TransferLineRow,
+  TransferRecord as TransferRow,
   WarehouseRecord as WarehouseRow,
 } from "../stock/types.js";
 import type { LotRecord as LotRow } from "../stock/types.js";
@@ -19,6 +21,9 @@ function groupBy<K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): V[][]
   for (const r of rows) map.get(keyOf(r))?.push(r);
   return keys.map((k) => map.get(k)!);
 }
+
+type Place = { productId: number; warehouseId: number };
+const placeKey = (p: Place) => `${p.productId}/${p.warehouseId}`;
 
 /**
  * Made once per request: one statement per kind of look-up, however many
@@ -56,6 +61,16 @@ export function createLoaders(q: QueryService, options: { cache?: boolean } = {}
     linesOfReservation: new DataLoader<number, LineRow[]>(
       async (ids) => groupBy(ids, await q.linesByReservationIds(ids), (l) => l.reservationId),
       o,
+    ),
+    transfer: new DataLoader<number, TransferRow | null>(async (ids) => byId(ids, await q.transfersByIds(ids), (t) => t.id), o),
+    linesOfTransfer: new DataLoader<number, TransferLineRow[]>(async (ids) => groupBy(ids, await q.linesByTransferIds(ids), (l) => l.transferId), o),
+    /** Per (product, warehouse): what open transfers still carry there. */
+    inTransit: new DataLoader<Place, number, string>(
+      async (places) => {
+        const found = new Map((await q.inTransitTo(places)).map((r) => [placeKey(r), r.quantity]));
+        return places.map((p) => found.get(placeKey(p)) ?? 0);
+      },
+      { ...o, cacheKeyFn: placeKey },
     ),
   };
 }

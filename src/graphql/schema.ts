@@ -10,6 +10,7 @@ import { StockLevelResolver } from "./resolvers/stock-level.resolver.js";
 import { StockMovementResolver } from "./resolvers/stock-movement.resolver.js";
 import { StockCheckSourceResolver, WarehouseResolver } from "./resolvers/warehouse.resolver.js";
 import { LotQuantityResolver, LotResolver } from "./resolvers/lot.resolver.js";
+import { TransferChangeResolver, TransferLineResolver, TransferResolver } from "./resolvers/transfer.resolver.js";
 import { DateTime } from "./types/common.types.js";
 import type { EventBus } from "../events/bus.js";
 import { inProcessBus } from "../events/bus.js";
@@ -27,6 +28,9 @@ export const resolvers = [
   ReservationLineResolver,
   StockEventResolver,
   StockAlertResolver,
+  TransferResolver,
+  TransferLineResolver,
+  TransferChangeResolver,
 ] as const;
 
 /**

@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
-import type { AlertRecord as AlertRow } from "../stock/types.js";
-import { type LedgerEvent, type LevelSnapshot } from "../events/ledger-events.js";
+import type { AlertRecord as AlertRow, TransferChangeKind, TransferStatus } from "../stock/types.js";
+import { type LedgerEvent, type LevelEvent, type LevelSnapshot } from "../events/ledger-events.js";
 import { SlowSubscriberError } from "../events/hub.js";
 import { mapStream } from "../events/streams.js";
 import * as limit from "../stock/limits.js";
@@ -49,6 +49,40 @@ export function alertOf(a: AlertRow, level: LevelSnapshot | null = null): AlertR
   };
 }
 
+export interface TransferChangeResult {
+  sequence: string;
+  transferId: number;
+  reference: string;
+  kind: TransferChangeKind;
+  status: TransferStatus;
+  version: number;
+  reason: string | null;
+  actor: string;
+  at: Date;
+}
+
+function transferChangeOf(e: Extract<LedgerEvent, { kind: "transfer" }>): TransferChangeResult {
+  const c = e.transfer.change;
+  return {
+    sequence: String(e.sequence),
+    transferId: c.transferId,
+    reference: e.transfer.reference,
+    kind: c.kind,
+    status: c.status,
+    version: c.version,
+    reason: c.reason,
+    actor: c.actor,
+    at: c.createdAt,
+  };
+}
+
+/** Domain errors of a subscription's arguments, as GraphQL errors (subscribe runs outside the resolver middleware). */
+function argumentError(err: unknown): unknown {
+  if (err instanceof InputRejected) return new GraphQLError(err.message, { extensions: { code: "BAD_USER_INPUT" } });
+  if (err instanceof StockRefusal) return new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
+  return err;
+}
+
 async function idsOf(values: string[] | null | undefined, field: string, resolve: (v: string) => Promise<number>): Promise<Set<number> | null> {
   if (values == null) return null;
   if (values.length > MAX_FILTER_VALUES) throw new InputRejected(`${field} takes at most ${MAX_FILTER_VALUES} values`, field);
@@ -56,13 +90,13 @@ async function idsOf(values: string[] | null | undefined, field: string, resolve
 }
 
 /**
- * The live stream behind both subscriptions: filters resolved once, applied
+ * The live stream behind stockChanged and lowStockAlert: filters resolved once, applied
  * on the server; a subscriber that falls behind gets its connection closed
  * with CLOSE_SLOW_SUBSCRIBER.
  */
 export async function watch(
   ctx: Context,
-  kind: LedgerEvent["kind"],
+  kind: LevelEvent["kind"],
   filter: { skus?: string[] | null; warehouses?: string[] | null },
   after: number | undefined,
 ): Promise<AsyncIterable<unknown>> {
@@ -73,13 +107,26 @@ export async function watch(
     products = await idsOf(filter.skus, "skus", (s) => catalog.productId(limit.sku(s, "skus")));
     warehouses = await idsOf(filter.warehouses, "warehouses", async (w) => (await catalog.warehouse(limit.warehouseCode(w, "warehouses"))).id);
   } catch (err) {
-    if (err instanceof InputRejected) throw new GraphQLError(err.message, { extensions: { code: "BAD_USER_INPUT" } });
-    if (err instanceof StockRefusal) throw new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
-    throw err;
+    throw argumentError(err);
   }
   const accepts = (e: LedgerEvent) =>
-    e.kind === kind && (!products || products.has(e.level.productId)) && (!warehouses || warehouses.has(e.level.warehouseId));
-  const events = hub.subscribe(accepts, after, products);
+    e.kind !== "transfer" && e.kind === kind && (!products || products.has(e.level.productId)) && (!warehouses || warehouses.has(e.level.warehouseId));
+  return stream(ctx, hub.subscribe(accepts, after, products));
+}
+
+/** Changes of one transfer (by reference, which need not exist yet) or of all, from `after` or from now, then live. */
+export function watchTransfers(ctx: Context, reference: string | null | undefined, after: number | undefined): AsyncIterable<unknown> {
+  let wanted: string | null;
+  try {
+    wanted = reference == null ? null : limit.reference(reference);
+  } catch (err) {
+    throw argumentError(err);
+  }
+  const accepts = (e: LedgerEvent) => e.kind === "transfer" && (wanted === null || e.transfer.reference === wanted);
+  return stream(ctx, ctx.services.hub.subscribe(accepts, after, null));
+}
+
+function stream(ctx: Context, events: AsyncIterator<LedgerEvent>): AsyncIterable<unknown> {
   return mapStream(events, resultOf, (err) => {
     if (err instanceof SlowSubscriberError) ctx.closeConnection?.(CLOSE_SLOW_SUBSCRIBER, err.message.slice(0, 120));
   });
@@ -90,10 +137,14 @@ export async function watch(
  * same operation gets the same root value, so its execution can be shared
  * (see shared-subscribe.ts). Events replayed for one subscriber are its own.
  */
-const results = new WeakMap<LedgerEvent, StockChangeResult | AlertResult>();
+type Result = StockChangeResult | AlertResult | TransferChangeResult;
+const results = new WeakMap<LedgerEvent, Result>();
 
-function resultOf(e: LedgerEvent): StockChangeResult | AlertResult {
+function resultOf(e: LedgerEvent): Result {
   let result = results.get(e);
-  if (!result) results.set(e, (result = e.kind === "movement" ? changeOf(e) : alertOf(e.alert, e.level)));
+  if (!result) {
+    result = e.kind === "movement" ? changeOf(e) : e.kind === "alert" ? alertOf(e.alert, e.level) : transferChangeOf(e);
+    results.set(e, result);
+  }
   return result;
 }

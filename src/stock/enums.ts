@@ -18,11 +18,20 @@ export const MOVEMENT_TYPES = [
   "THRESHOLD",
   "WRITE_OFF",
   "LOT_EXPIRY",
+  "TRANSFER_OUT",
+  "TRANSFER_IN",
 ] as const;
 export type MovementType = (typeof MOVEMENT_TYPES)[number];
 
 export const RESERVATION_STATUSES = ["ACTIVE", "CONFIRMED", "RELEASED", "EXPIRED"] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export const TRANSFER_STATUSES = ["DRAFT", "IN_TRANSIT", "PARTIALLY_RECEIVED", "RECEIVED", "CANCELLED"] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** What one change of a transfer was (its entry in the ledger, see transfer_events). */
+export const TRANSFER_CHANGE_KINDS = ["CREATED", "SHIPPED", "RECEIPT", "CLOSED", "CANCELLED"] as const;
+export type TransferChangeKind = (typeof TRANSFER_CHANGE_KINDS)[number];
 
 export const ALERT_KINDS = ["LOW_STOCK", "OUT_OF_STOCK", "BACK_IN_STOCK", "LOT_EXPIRING", "LOT_EXPIRED"] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -42,6 +51,7 @@ export const STOCK_ERROR_CODES = [
   "INVALID_QUANTITY",
   "IDEMPOTENCY_KEY_REUSED",
   "LOT_REQUIRED",
+  "TRANSFER_NOT_FOUND",
 ] as const;
 
 export const LOT_STATUSES = ["ACTIVE", "EXPIRED", "EMPTY"] as const;

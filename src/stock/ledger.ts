@@ -438,6 +438,7 @@ function movementRow({ change: c, after }: AppliedChange, actor: Actor): NewMove
     orderId: c.orderId ?? null,
     reason: c.reason ?? null,
     actor: actor.name,
+    transferId: c.transferId ?? null,
   };
 }
 

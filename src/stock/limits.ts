@@ -8,6 +8,8 @@ export const LIMITS = {
   quantityMax: 1_000_000,
   codePattern: /^[A-Za-z0-9._-]{1,64}$/,
   orderIdMax: 128,
+  /** A transfer's reference: 1-128 printable characters, like an orderId. */
+  referenceMax: 128,
   nameMax: 200,
   reasonMax: 500,
   linesMax: 100,
@@ -100,6 +102,14 @@ const printable = /^[^\p{Cc}\p{Cf}\p{Cs}]+$/u;
 export function orderId(s: unknown, field = "orderId"): string {
   if (typeof s !== "string" || s.length < 1 || s.length > LIMITS.orderIdMax || !printable.test(s)) {
     throw new InputRejected(`${field} must be 1-${LIMITS.orderIdMax} printable characters`, field);
+  }
+  return s;
+}
+
+/** A transfer's reference (the caller's document number). */
+export function reference(s: unknown, field = "reference"): string {
+  if (typeof s !== "string" || s.length < 1 || s.length > LIMITS.referenceMax || !printable.test(s)) {
+    throw new InputRejected(`${field} must be 1-${LIMITS.referenceMax} printable characters`, field);
   }
   return s;
 }

@@ -17,6 +17,7 @@ import {
 } from "../db/read.queries.js";
 import { linesOf, reservationByOrder, type ReservationRow } from "../db/reservation.queries.js";
 import { findLevel, type LevelRow } from "../db/stock.queries.js";
+import { inTransitTo, transferByReference, transferLinesOf, transferPage, transfersByIds, type TransferStatus } from "../db/transfer.queries.js";
 import type { Catalog } from "./catalog.js";
 import * as limit from "./limits.js";
 import { InputRejected } from "./stock.errors.js";
@@ -110,6 +111,19 @@ export class QueryService {
   levelsByProductIds = (ids: readonly number[]) => levelsByProductIds(this.db, ids);
   movementsByIds = (ids: readonly number[]) => movementsByIds(this.db, ids);
   linesByReservationIds = (ids: readonly number[]) => linesOf(this.db, ids);
+
+  transfer(reference: string) {
+    return transferByReference(this.db, limit.reference(reference));
+  }
+
+  /** Newest first; `warehouse` matches transfers from or to it. */
+  async transferPage(status: TransferStatus | null | undefined, warehouse: string | null | undefined, first: number | null | undefined, beforeId: number | null) {
+    return transferPage(this.db, limit.first(first), beforeId, { status, warehouseId: await this.warehouseId(warehouse) });
+  }
+
+  transfersByIds = (ids: readonly number[]) => transfersByIds(this.db, ids);
+  linesByTransferIds = (ids: readonly number[]) => transferLinesOf(this.db, ids);
+  inTransitTo = (places: readonly { productId: number; warehouseId: number }[]) => inTransitTo(this.db, places);
 
   async summariesByProductIds(ids: readonly number[]): Promise<Map<number, Summary>> {
     const byProduct = new Map<number, LevelRow[]>(ids.map((id) => [id, []]));

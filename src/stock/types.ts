@@ -1,12 +1,13 @@
 import type { AlertRow, LevelRow, MovementRow } from "../db/stock.queries.js";
 import type { LineRow, ReservationRow } from "../db/reservation.queries.js";
 import type { LotRow } from "../db/lot.queries.js";
+import type { TransferEventRow, TransferLineRow, TransferRow } from "../db/transfer.queries.js";
 import type { ProductRow, WarehouseRow } from "./catalog.js";
 import type { AllocationPolicy } from "./allocation.js";
 import type { LotIntent } from "./lot-plan.js";
 import type { MovementType, Role } from "./enums.js";
 
-export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode } from "./enums.js";
+export type { AlertKind, MovementType, ReservationStatus, Role, StockErrorCode, TransferChangeKind, TransferStatus } from "./enums.js";
 
 // The records the service hands out. They are the stored rows; the API
 // layer names them through here, never through the database module.
@@ -18,6 +19,9 @@ export type ReservationLineRecord = LineRow;
 export type ProductRecord = ProductRow;
 export type WarehouseRecord = WarehouseRow;
 export type LotRecord = LotRow;
+export type TransferRecord = TransferRow;
+export type TransferLineRecord = TransferLineRow;
+export type TransferEventRecord = TransferEventRow;
 
 /** The channel of keys made without one: a single shop never names a channel. */
 export const DEFAULT_CHANNEL = "default";
@@ -67,6 +71,8 @@ export interface Change extends Place {
   reservationId?: number;
   /** For a lot-tracked product: which lots (lot-plan.ts). */
   lots?: LotIntent;
+  /** A TRANSFER_OUT or TRANSFER_IN change: the transfer its movement belongs to. */
+  transferId?: number;
 }
 
 export interface LevelChanged {

@@ -148,7 +148,8 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     keys["revoked key"] = revoked.key;
     await admin(`mutation($n: String!) { revokeApiKey(name: $n) { errors { code } } }`, { n: revoked.name });
 
-    fx = { sku: fresh("MATRIX"), orderId: fresh("ORDER") };
+    fx = { sku: fresh("MATRIX"), orderId: fresh("ORDER"), warehouse: fresh("MATRIX-WH") };
+    await admin(`mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { errors { code } } }`, { i: { code: fx.warehouse, name: "matrix" } });
     alertSku = fresh("ALERT");
     const create = `mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`;
     await admin(create, { i: { sku: fx.sku, name: "matrix", initialStock: 1000 } });
@@ -193,7 +194,7 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     const args = minimalArgs(op, validFiller(fx));
     const sub = firstOf(client, documentOf(op, args), args);
     try {
-      // Changes that every subscription sees: a movement, and a crossing of the threshold each way.
+      // Changes that every subscription sees: a movement, a crossing of the threshold each way, and a new transfer.
       let down = true;
       const deadline = Date.now() + 20_000;
       while (!sub.got() && Date.now() < deadline) {
@@ -201,6 +202,9 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
         if (outcome !== "allowed") continue;
         await admin(`mutation($i: AdjustStockInput!) { adjustStock(input: $i) { errors { code } } }`, {
           i: { sku: alertSku, delta: down ? -6 : 6, reason: "matrix" },
+        });
+        await admin(`mutation($i: CreateTransferInput!) { createTransfer(input: $i) { errors { code } } }`, {
+          i: { reference: fresh("MATRIX-TR"), from: "MAIN", to: fx.warehouse, lines: [{ sku: alertSku, quantity: 1 }] },
         });
         down = !down;
       }

@@ -44,6 +44,10 @@ const VALID: Record<string, Valid> = {
   reason: text(500, false),
   "adjustStock.reason": text(500, true),
   orderId: printable(128),
+  reference: printable(128),
+  from: code,
+  to: code,
+  "closeTransfer.reason": text(500, true),
   idempotencyKey: printable(255),
   search: (v) => typeof v === "string" && v.length <= 200,
   after: () => false, // only cursors and sequences the service handed out; none of the corpus is one
@@ -68,6 +72,7 @@ const VALID: Record<string, Valid> = {
 /** How many items a list argument takes. */
 const LIST_LENGTH: Record<string, (n: number) => boolean> = {
   items: (n) => n >= 1 && n <= 100,
+  lines: (n) => n >= 1 && n <= 100,
   skus: (n) => n <= 500,
   warehouses: (n) => n <= 500,
 };
@@ -261,6 +266,9 @@ describe(`hostile input (${backend})`, () => {
       warehouses: await db.rows(sql`select id, code, name, priority from warehouses order by id`),
       keys: await db.rows(sql`select name, role, revoked_at from api_keys order by id`),
       alerts: await db.rows(sql`select count(*)::int as n from stock_alerts`),
+      transfers: await db.rows(sql`select id, reference, status, version from transfers order by id`),
+      transferLines: await db.rows(sql`select id, received, lost from transfer_lines order by id`),
+      transferEvents: await db.rows(sql`select count(*)::int as n from transfer_events`),
     };
   };
   const gql = (query: string, variables: Record<string, unknown> = {}, key: string | null = svc.adminKey) =>
@@ -278,7 +286,11 @@ describe(`hostile input (${backend})`, () => {
 
   beforeAll(async () => {
     svc = await startTestService(backend);
-    fx = { sku: fresh("HOSTILE"), orderId: fresh("HOSTILE-ORDER") };
+    fx = { sku: fresh("HOSTILE"), orderId: fresh("HOSTILE-ORDER"), warehouse: fresh("HOSTILE-WH") };
+    const warehouse = await gql(`mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { errors { code } } }`, {
+      i: { code: fx.warehouse, name: "hostile" },
+    });
+    expect(warehouse.body.data.createWarehouse.errors).toEqual([]);
     const created = await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`, {
       i: { sku: fx.sku, name: "hostile", initialStock: 100, lowStockThreshold: 10 },
     });

@@ -148,6 +148,8 @@ export interface Fixture {
   sku: string;
   /** An ACTIVE reservation of it. */
   orderId: string;
+  /** A second warehouse: transfers go from MAIN to it. */
+  warehouse: string;
 }
 
 /**
@@ -174,7 +176,15 @@ export function validFiller(fx: Fixture): Filler {
         // A return names the order it comes back from (only ADMIN may leave it out).
         return op.name === "reserveStock" ? fresh("ORDER") : leaf.required || op.name === "returnStock" ? fx.orderId : undefined;
       case "reason":
-        return leaf.required ? "test" : undefined;
+        // Closing a transfer short must say why (the schema cannot tell: TransferRefInput serves ship and cancel too).
+        return leaf.required || op.name === "closeTransfer" ? "test" : undefined;
+      case "reference":
+        // A new transfer, or one that does not exist (TRANSFER_NOT_FOUND): nothing of the fixture changes.
+        return leaf.required ? fresh("TR") : undefined;
+      case "from":
+        return "MAIN";
+      case "to":
+        return fx.warehouse;
       case "quantity":
         return 1;
       case "delta":

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasRealPostgres } from "../support/databases.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { type Backend, startTestService, type TestService, uniqueSku } from "../support/service.js";
-import { dataOf, fingerprint, must, settle } from "./helpers.js";
+import { statements as countStatements, fingerprint, must, settle } from "./helpers.js";
 
 const LEVEL = `id onHand reserved available lowStockThreshold lowStock version updatedAt warehouse { code } product { sku }`;
 const MOVEMENT = `id sequence type sku warehouse onHandDelta reservedDelta onHandAfter reservedAfter availableAfter version orderId reason actor createdAt`;
@@ -632,22 +632,7 @@ function suite(backend: Backend) {
     });
 
     describe("N+1: the statements a page costs do not grow with its size", () => {
-      /**
-       * Statements sent while answering `query`. Other work in the process
-       * (the hub's catch-up poll) may add a statement now and then, never
-       * remove one, so the least of a few runs is the request's own count.
-       */
-      async function statements(query: string, variables: Record<string, unknown> = {}): Promise<number> {
-        let least = Infinity;
-        for (let i = 0; i < 5; i++) {
-          const before = t.service.database.queryCount();
-          const res = await t.gql(query, variables);
-          const used = t.service.database.queryCount() - before;
-          dataOf(res);
-          least = Math.min(least, used);
-        }
-        return least;
-      }
+      const statements = (query: string, variables: Record<string, unknown> = {}) => countStatements(t, query, variables);
 
       /** Runs one aliased mutation per item, ten to a request (mutations of a request run one after another). */
       async function batch(items: string[], field: (item: string, index: number) => string) {

@@ -33,6 +33,23 @@ export async function settle(t: TestService): Promise<void> {
   if (last !== undefined) expect(await t.service.services.hub.reached(Number(last))).toBe(true);
 }
 
+/**
+ * Statements sent while answering `query`. Other work in the process
+ * (the hub's catch-up poll) may add a statement now and then, never
+ * remove one, so the least of a few runs is the request's own count.
+ */
+export async function statements(t: TestService, query: string, variables: Record<string, unknown> = {}): Promise<number> {
+  let least = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const before = t.service.database.queryCount();
+    const res = await t.gql(query, variables);
+    const used = t.service.database.queryCount() - before;
+    dataOf(res);
+    least = Math.min(least, used);
+  }
+  return least;
+}
+
 /** Row counts of every table a mutation writes, plus every level's counters: equal before and after means nothing changed. */
 export async function fingerprint(t: TestService): Promise<Record<string, unknown>> {
   const [counts] = await t.service.database.rows<Record<string, string>>(sql`
@@ -46,7 +63,10 @@ export async function fingerprint(t: TestService): Promise<Record<string, unknow
            (select count(*) from deductions) as deductions,
            (select coalesce(string_agg(concat_ws('/', id, on_hand, reserved, version, low_stock_threshold), ',' order by id), '')
               from stock_levels) as level_state,
-           (select coalesce(string_agg(concat_ws('/', id, status, expires_at), ',' order by id), '') from reservations) as reservation_state`);
+           (select coalesce(string_agg(concat_ws('/', id, status, expires_at), ',' order by id), '') from reservations) as reservation_state,
+           (select count(*) from transfer_events) as transfer_events,
+           (select coalesce(string_agg(concat_ws('/', id, status, version), ',' order by id), '') from transfers) as transfer_state,
+           (select coalesce(string_agg(concat_ws('/', id, received, lost), ',' order by id), '') from transfer_lines) as transfer_line_state`);
   return { ...counts };
 }
 

@@ -8,9 +8,10 @@ export interface InvariantReport {
   countersNotLedgerSums: number;
   versionGaps: number;
   oversold: number;
+  transfersNotConserved: number;
 }
 
-/** Counts of rows breaking invariants 1-5; all must be zero. */
+/** Counts of rows breaking invariants 1-5 and transfer conservation; all must be zero. */
 export async function checkInvariants(database: Database): Promise<InvariantReport> {
   const one = async (q: ReturnType<typeof sql>) => Number((await database.rows<{ n: string }>(q))[0]?.n ?? 0);
   return {
@@ -34,15 +35,34 @@ export async function checkInvariants(database: Database): Promise<InvariantRepo
                  from stock_movements group by level_id) m on m.level_id = l.id
       where coalesce(m.c, 0) <> l.version or coalesce(m.d, 0) <> l.version
          or (l.version > 0 and (m.lo <> 1 or m.hi <> l.version))`),
-    // 5. never sold what was not there: sold and held <= received + adjusted + returned, per level
+    // 5. never sold what was not there: sold, shipped away and held <= received + adjusted + returned + transferred in, per level
     oversold: await one(sql`
       select count(*) as n from (
         select level_id,
-          sum(case when type in ('RECEIVE','ADJUST','RETURN') then on_hand_delta else 0 end) as came_in,
-          sum(case when type in ('CONFIRM','DEDUCT') then -on_hand_delta else 0 end) as sold
+          sum(case when type in ('RECEIVE','ADJUST','RETURN','TRANSFER_IN') then on_hand_delta else 0 end) as came_in,
+          sum(case when type in ('CONFIRM','DEDUCT','TRANSFER_OUT') then -on_hand_delta else 0 end) as sold
         from stock_movements group by level_id) s
       join stock_levels l on l.id = s.level_id
       where s.sold + l.reserved > s.came_in`),
+    // Transfers: per line, shipped (TRANSFER_OUT at the origin) is all or nothing and = received + lost + in transit,
+    // received is what TRANSFER_IN brought to the destination, lost only on a transfer closed short; every
+    // transfer movement sits at its transfer's end and no other movement claims a transfer.
+    transfersNotConserved: await one(sql`
+      select (select count(*) from transfer_lines l join transfers t on t.id = l.transfer_id
+                left join (select transfer_id, product_id,
+                                  sum(case when type = 'TRANSFER_OUT' then -on_hand_delta else 0 end) as shipped,
+                                  sum(case when type = 'TRANSFER_IN' then on_hand_delta else 0 end) as received
+                             from stock_movements where transfer_id is not null group by transfer_id, product_id) m
+                  on m.transfer_id = l.transfer_id and m.product_id = l.product_id
+               where coalesce(m.shipped, 0) <> case when t.status in ('DRAFT', 'CANCELLED') then 0 else l.quantity end
+                  or coalesce(m.received, 0) <> l.received
+                  or (l.lost > 0 and t.status <> 'RECEIVED')
+                  or (t.status = 'RECEIVED' and l.received + l.lost <> l.quantity)
+                  or (t.status in ('DRAFT', 'CANCELLED', 'IN_TRANSIT') and l.received <> 0))
+           + (select count(*) from stock_movements m left join transfers t on t.id = m.transfer_id
+               where (m.type in ('TRANSFER_OUT', 'TRANSFER_IN')) <> (m.transfer_id is not null)
+                  or (m.type = 'TRANSFER_OUT' and (m.warehouse_id <> t.from_warehouse_id or m.on_hand_delta >= 0))
+                  or (m.type = 'TRANSFER_IN' and (m.warehouse_id <> t.to_warehouse_id or m.on_hand_delta <= 0))) as n`),
   };
 }
 
@@ -52,4 +72,5 @@ export const CLEAN: InvariantReport = {
   countersNotLedgerSums: 0,
   versionGaps: 0,
   oversold: 0,
+  transfersNotConserved: 0,
 };

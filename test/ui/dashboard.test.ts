@@ -117,6 +117,29 @@ describe.skipIf(!canRunBrowser)("dashboard", () => {
     await w.page.locator("#alerts li.out_of_stock", { hasText: b }).waitFor({ timeout: 2_000 });
   });
 
+  it("shows a transfer while it is on its way, and no longer once it is received or closed", async () => {
+    const east = uniqueSku("EAST");
+    const c = uniqueSku("DASH-C");
+    await t.gql(`mutation($c: String!) { createWarehouse(input: { code: $c, name: "East" }) { errors { code } } }`, { c: east });
+    await createProduct(t, c, 10);
+    const transfer = async (op: string, input: Record<string, unknown>) => {
+      const type = op === "createTransfer" ? "CreateTransferInput" : op === "receiveTransfer" ? "ReceiveTransferInput" : "TransferRefInput";
+      const r = await t.gql(`mutation($i: ${type}!) { ${op}(input: $i) { errors { code message } } }`, { i: input });
+      expect(r.data?.[op].errors, JSON.stringify(r)).toEqual([]);
+    };
+    const reference = uniqueSku("TR");
+    const row = w.page.locator(`#transfers li[data-reference="${reference}"]`);
+    await transfer("createTransfer", { reference, from: "MAIN", to: east, lines: [{ sku: c, quantity: 4 }] });
+    await transfer("shipTransfer", { reference });
+    await row.filter({ hasText: `MAIN → ${east}` }).filter({ hasText: "4 of 4 in transit" }).waitFor({ timeout: 2_000 });
+    await transfer("receiveTransfer", { reference, lines: [{ sku: c, quantity: 3 }] });
+    await row.filter({ hasText: "1 of 4 in transit" }).waitFor({ timeout: 2_000 });
+    expect(await row.getAttribute("class")).toBe("transfer partially_received");
+    await transfer("closeTransfer", { reference, reason: "one lost" });
+    await row.waitFor({ state: "detached", timeout: 2_000 });
+    expect(await w.page.locator("#transfers-empty").isVisible()).toBe(true);
+  });
+
   it("says it is reconnecting while the server is away, then replays what it missed (after) and goes live", async () => {
     networkDown = true;
     await t.service.dispose();
@@ -227,9 +250,14 @@ describe.skipIf(!canRunBrowser)("dashboard screenshot (docs/dashboard.png with U
     await order("PEN-BLACK", 10, "confirm");
     await order("NOTEBOOK-A5", 4, "expire");
     await order("BAG-TOTE", 2, "confirm");
+    // East runs low on mugs: six are on their way, two arrived.
+    await t.gql(`mutation { createTransfer(input: { reference: "TR-0042", from: "MAIN", to: "EAST", lines: [{ sku: "MUG-BLUE", quantity: 6 }] }) { errors { code } } }`);
+    await t.gql(`mutation { shipTransfer(input: { reference: "TR-0042" }) { errors { code } } }`);
+    await t.gql(`mutation { receiveTransfer(input: { reference: "TR-0042", lines: [{ sku: "MUG-BLUE", quantity: 2 }] }) { errors { code } } }`);
     await new Promise((r) => setTimeout(r, 2_500)); // the sweeper expires the 1-second holds
     await order("MUG-BLUE", 3, "hold");
     await cellShows(w.page, "MUG-BLUE", "reserved", 3, 2_000);
+    await w.page.locator(`#transfers li[data-reference="TR-0042"]`, { hasText: "4 of 6 in transit" }).waitFor({ timeout: 2_000 });
     await w.page.waitForTimeout(200); // mid-highlight
 
     const path = await w.screenshot("dashboard");

@@ -1,8 +1,18 @@
-// The dashboard's one WebSocket (graphql-ws): the start query, then the two
+// The dashboard's one WebSocket (graphql-ws): the start query, then the
 // subscriptions, kept alive across drops and server restarts.
 import { type Client, createClient, type FormattedExecutionResult } from "graphql-ws";
-import { LOW_STOCK_ALERT, PRODUCTS_PAGE, PRODUCTS_PER_PAGE, RECENT_ALERTS, RECENT_MOVEMENTS, SNAPSHOT, STOCK_CHANGED } from "./operations.js";
-import type { Snapshot, StockAlert, StockChange } from "./types.js";
+import {
+  LOW_STOCK_ALERT,
+  PRODUCTS_PAGE,
+  PRODUCTS_PER_PAGE,
+  RECENT_ALERTS,
+  RECENT_MOVEMENTS,
+  SNAPSHOT,
+  STOCK_CHANGED,
+  TRANSFER_CHANGED,
+  TRANSFERS_IN_TRANSIT,
+} from "./operations.js";
+import type { Snapshot, StockAlert, StockChange, Transfer } from "./types.js";
 
 export type LinkState = "connecting" | "live" | "reconnecting";
 
@@ -14,6 +24,10 @@ export interface LiveHandlers {
   alert(a: StockAlert): void;
   /** Alerts read again after a reconnect (lowStockAlert cannot resume). */
   alerts(list: StockAlert[]): void;
+  /** A transfer as a live change left it. */
+  transfer(t: Transfer): void;
+  /** The transfers on their way are being read (at start and after a reconnect): returns what takes the answer. */
+  readingTransfers(): (list: Transfer[]) => void;
   /** The key was refused (close 4401): nothing more happens until a new connect(). */
   unauthorized(reason: string): void;
   /** Something the person watching should know; the connection carries on. */
@@ -87,7 +101,10 @@ export function connect(wsUrl: string, key: string, on: LiveHandlers): { dispose
       opened: (s) => (socket = s as WebSocket),
       connected: (_s, _payload, wasRetry) => {
         on.state("live");
-        if (wasRetry) void query<{ stockAlerts: { nodes: StockAlert[] } }>(client, RECENT_ALERTS, {}).then((d) => on.alerts(d.stockAlerts.nodes), report);
+        if (wasRetry) {
+          void query<{ stockAlerts: { nodes: StockAlert[] } }>(client, RECENT_ALERTS, {}).then((d) => on.alerts(d.stockAlerts.nodes), report);
+          readTransfers();
+        }
       },
       // A socket that stops answering pings is as good as closed: close it so the retry starts.
       ping: (received) => {
@@ -133,6 +150,12 @@ export function connect(wsUrl: string, key: string, on: LiveHandlers): { dispose
     stops.push(stop);
   }
 
+  function readTransfers() {
+    const answer = on.readingTransfers();
+    type Answer = { inTransit: { nodes: Transfer[] }; partiallyReceived: { nodes: Transfer[] } };
+    void query<Answer>(client, TRANSFERS_IN_TRANSIT, {}).then((d) => answer([...d.inTransit.nodes, ...d.partiallyReceived.nodes]), report);
+  }
+
   function dispose() {
     if (disposed) return;
     disposed = true;
@@ -144,6 +167,9 @@ export function connect(wsUrl: string, key: string, on: LiveHandlers): { dispose
   void (async () => {
     // Alerts first, so one raised while the start query runs is not missed; duplicates are merged by sequence.
     subscribe<{ lowStockAlert: StockAlert }>(LOW_STOCK_ALERT, {}, (d) => on.alert(d.lowStockAlert));
+    // Likewise transfers: live changes first, then what is on its way (the higher version wins).
+    subscribe<{ transferChanged: { transfer: Transfer } }>(TRANSFER_CHANGED, {}, (d) => on.transfer(d.transferChanged.transfer));
+    readTransfers();
     let snapshot: Snapshot | null = null;
     while (!snapshot && !disposed) {
       snapshot = await query<Snapshot>(client, SNAPSHOT, { first: PRODUCTS_PER_PAGE, after: null, recent: RECENT_MOVEMENTS }).catch((e: unknown) => {

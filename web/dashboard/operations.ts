@@ -1,4 +1,5 @@
-// The GraphQL the dashboard sends: one query to start, then subscriptions only.
+// The GraphQL the dashboard sends: one query to start, then subscriptions only
+// (the transfers panel: one query of its own at start and after a reconnect).
 
 const LEVEL = `id onHand reserved available lowStockThreshold version`;
 const MOVEMENT = `sequence type sku warehouse onHandDelta reservedDelta availableAfter orderId actor createdAt`;
@@ -34,4 +35,16 @@ export const STOCK_CHANGED = `subscription DashboardStockChanged($after: String)
 
 export const LOW_STOCK_ALERT = `subscription DashboardLowStockAlert {
   lowStockAlert { ${ALERT} }
+}`;
+
+const TRANSFER = `reference status version from { code } to { code } lines { sku quantity received lost }`;
+
+/** Transfers on their way (a transfer moves no stock until it ships, and none after it ends). */
+export const TRANSFERS_IN_TRANSIT = `query DashboardTransfers {
+  inTransit: transfers(status: IN_TRANSIT, first: 50) { nodes { ${TRANSFER} } }
+  partiallyReceived: transfers(status: PARTIALLY_RECEIVED, first: 50) { nodes { ${TRANSFER} } }
+}`;
+
+export const TRANSFER_CHANGED = `subscription DashboardTransferChanged {
+  transferChanged { transfer { ${TRANSFER} } }
 }`;

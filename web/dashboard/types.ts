@@ -1,7 +1,7 @@
 // The shapes the dashboard reads from the API (see web/dashboard/operations.ts).
 
-export type { AlertKind, MovementType } from "../../src/stock/enums.js";
-import type { AlertKind, MovementType } from "../../src/stock/enums.js";
+export type { AlertKind, MovementType, TransferStatus } from "../../src/stock/enums.js";
+import type { AlertKind, MovementType, TransferStatus } from "../../src/stock/enums.js";
 
 export interface LevelFields {
   id: string;
@@ -53,4 +53,13 @@ export interface Snapshot {
   };
   stockAlerts: { nodes: StockAlert[] };
   stockMovements: { nodes: Movement[]; pageInfo: { hasNextPage: boolean } };
+}
+
+export interface Transfer {
+  reference: string;
+  status: TransferStatus;
+  version: number;
+  from: { code: string };
+  to: { code: string };
+  lines: Array<{ sku: string; quantity: number; received: number; lost: number }>;
 }

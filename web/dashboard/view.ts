@@ -3,6 +3,7 @@
 import { renderChart } from "./chart.js";
 import type { LinkState } from "./live.js";
 import { type DashboardState, type LevelRow, type LevelUpdate, statusOf } from "./state.js";
+import type { TransferRow } from "./transfers.js";
 import type { Movement, StockAlert } from "./types.js";
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -46,6 +47,7 @@ export class DashboardView {
     this.tbody.replaceChildren();
     $("movements").replaceChildren();
     $("alerts").replaceChildren();
+    this.transfers([]);
     for (const id of ["count-levels", "count-low", "count-out"]) $(id).textContent = "–";
     $("levels-empty").hidden = false;
   }
@@ -118,6 +120,24 @@ export class DashboardView {
       }),
     );
     $("alerts-empty").hidden = list.length > 0;
+  }
+
+  /** Transfers on their way: units still in transit of those shipped, per transfer. */
+  transfers(rows: TransferRow[]): void {
+    $("transfers").replaceChildren(
+      ...rows.map((r) => {
+        const li = el(
+          "li",
+          `transfer ${r.status.toLowerCase()}`,
+          el("b", null, r.reference),
+          ` ${r.from} → ${r.to} `,
+          el("span", "units", `${r.inTransit} of ${r.shipped} in transit`),
+        );
+        li.dataset.reference = r.reference;
+        return li;
+      }),
+    );
+    $("transfers-empty").hidden = rows.length > 0;
   }
 
   chart(state: DashboardState): void {

@@ -1,4 +1,4 @@
-// The tabs a first visit opens with: an order's life, one step per tab.
+// The tabs a first visit opens with: an order's life, one step per tab; then transfers.
 
 export const KEY_PLACEHOLDER = "<paste your key>";
 export const DEFAULT_HEADERS = `{"Authorization": "Bearer ${KEY_PLACEHOLDER}"}`;
@@ -96,5 +96,71 @@ subscription stockChanged($skus: [String!]) {
 }
 `,
     variables: vars({ skus: ["DEMO-MUG"] }),
+  },
+  {
+    query: `# Moving stock between warehouses (调拨), one operation
+# at a time: pick it in ▶'s menu (ADMIN key).
+# createWarehouse once, then createTransfer (DRAFT:
+# nothing moves), shipTransfer (leaves MAIN now),
+# receiveTransfer (as often as parts arrive), and
+# closeTransfer if the rest never comes (it is lost).
+mutation createTransfer($reference: String!, $from: String!, $to: String!, $sku: String!) {
+  createTransfer(input: { reference: $reference, from: $from, to: $to, lines: [{ sku: $sku, quantity: 4 }] }) {
+    transfer { reference status from { code } to { code } lines { sku quantity } }
+    errors { code message }
+  }
+}
+
+mutation shipTransfer($reference: String!) {
+  shipTransfer(input: { reference: $reference }) {
+    transfer { status shippedAt }
+    movements { type sku warehouse onHandDelta }
+    errors { code message sku available requested }
+  }
+}
+
+mutation receiveTransfer($reference: String!, $sku: String!) {
+  receiveTransfer(input: { reference: $reference, lines: [{ sku: $sku, quantity: 3 }] }) {
+    transfer { status lines { sku quantity received lost } }
+    movements { type sku warehouse onHandDelta }
+    errors { code message available requested }
+  }
+}
+
+mutation closeTransfer($reference: String!) {
+  closeTransfer(input: { reference: $reference, reason: "one broke on the way" }) {
+    transfer { status closeReason lines { sku received lost } }
+    errors { code message }
+  }
+}
+
+query transfers($to: String!, $sku: String!) {
+  transfers(warehouse: $to, first: 5) { nodes { reference status version } }
+  product(sku: $sku) { levels { warehouse { code } onHand inTransit } }
+}
+
+mutation createWarehouse($to: String!) {
+  createWarehouse(input: { code: $to, name: "Second warehouse" }) {
+    warehouse { code }
+    errors { code message }
+  }
+}
+`,
+    variables: vars({ reference: "TR-1001", from: "MAIN", to: "EAST", sku: "DEMO-MUG" }),
+  },
+  {
+    query: `# Live: every change of a transfer (created, shipped,
+# each receipt, closed, cancelled). Leave out
+# reference to follow all transfers.
+subscription transferChanged($reference: String) {
+  transferChanged(reference: $reference) {
+    sequence
+    kind
+    status
+    transfer { reference lines { sku quantity received lost } }
+  }
+}
+`,
+    variables: vars({ reference: "TR-1001" }),
   },
 ].map((tab) => ({ ...tab, headers: DEFAULT_HEADERS }));

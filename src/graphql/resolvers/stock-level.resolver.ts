@@ -97,6 +97,11 @@ export class StockLevelResolver {
     return l.onHand - l.reserved - l.unsellable;
   }
 
+  @FieldResolver(() => Int, { description: "Shipped to this warehouse by transfers and not yet received." })
+  inTransit(@Root() l: StockLevel, @Ctx() ctx: Context) {
+    return ctx.loaders.inTransit.load({ productId: l.productId, warehouseId: l.warehouseId });
+  }
+
   @FieldResolver(() => Boolean, { description: "available <= lowStockThreshold" })
   lowStock(@Root() l: StockLevel) {
     return l.onHand - l.reserved - l.unsellable <= l.lowStockThreshold;

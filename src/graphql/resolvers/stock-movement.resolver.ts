@@ -41,6 +41,11 @@ export class StockMovementResolver {
     return (await ctx.loaders.warehouse.load(m.warehouseId))!.code;
   }
 
+  @FieldResolver(() => String, { nullable: true, description: "The transfer this movement belongs to, if any." })
+  async transferReference(@Root() m: StockMovement, @Ctx() ctx: Context) {
+    return m.transferId == null ? null : (await ctx.loaders.transfer.load(m.transferId))!.reference;
+  }
+
   @FieldResolver(() => Int, { description: "onHandAfter - reservedAfter - unsellable after: what could still be sold." })
   availableAfter(@Root() m: StockMovement) {
     return m.onHandAfter - m.reservedAfter - m.unsellableAfter;

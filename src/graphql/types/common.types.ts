@@ -45,24 +45,24 @@ export interface Page<T> {
 
 /** A Relay-style connection type (`<Name>Connection` with `<Name>Edge`) over `Node`. */
 export function Connection<TNode extends object>(Node: ClassType<TNode>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class Edge {
-    @Field(() => String)
+    @Field(() => String, { description: "Pass it as `after` to get what follows this item." })
     cursor!: string;
 
-    @Field(() => Node)
+    @Field(() => Node, { description: "The item." })
     node!: TNode;
   }
 
   @ObjectType()
   abstract class ConnectionType {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: "The page's items with their cursors." })
     edges!: Edge[];
 
-    @Field(() => [Node])
+    @Field(() => [Node], { description: "The page's items." })
     nodes!: TNode[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: "Whether more follow, and the cursor to get them." })
     pageInfo!: PageInfo;
   }
   return ConnectionType;

@@ -17,6 +17,10 @@ import {
   type LotStatus as DomainLotStatus,
   STOCK_ERROR_CODES,
   type StockErrorCode as DomainStockErrorCode,
+  TRANSFER_CHANGE_KINDS,
+  TRANSFER_STATUSES,
+  type TransferChangeKind as DomainTransferChangeKind,
+  type TransferStatus as DomainTransferStatus,
 } from "../../stock/enums.js";
 
 // The GraphQL enums are the domain's lists (stock/enums.ts); values are the
@@ -31,6 +35,10 @@ export const StockErrorCode = enumObject(STOCK_ERROR_CODES);
 export type StockErrorCode = DomainStockErrorCode;
 export const StockAlertKind = enumObject(ALERT_KINDS);
 export type StockAlertKind = AlertKind;
+export const TransferStatus = enumObject(TRANSFER_STATUSES);
+export type TransferStatus = DomainTransferStatus;
+export const TransferChangeKind = enumObject(TRANSFER_CHANGE_KINDS);
+export type TransferChangeKind = DomainTransferChangeKind;
 
 export const AllocationStrategy = enumObject(ALLOCATION_STRATEGIES);
 export type AllocationStrategy = DomainAllocationStrategy;
@@ -79,9 +87,16 @@ registerEnumType(MovementType, {
     THRESHOLD: { description: "The low-stock threshold changed; quantities did not (阈值调整). The level's version moves like for any change." },
     WRITE_OFF: { description: "Expired, damaged or destroyed stock removed: onHand -= q (报损/过期销毁)." },
     LOT_EXPIRY: { description: "Lots passed their sell-by date: their unreserved stock became unsellable (onHand and reserved unchanged; available drops)." },
+    TRANSFER_OUT: { description: "Transfer shipped: onHand -= q at the origin, guarded by available (调拨出库)." },
+    TRANSFER_IN: { description: "Transfer received: onHand += q at the destination (调拨入库)." },
   } satisfies Record<DomainMovementType, { description: string }>,
 });
-registerEnumType(StockErrorCode, { name: "StockErrorCode" });
+registerEnumType(StockErrorCode, {
+  name: "StockErrorCode",
+  valuesConfig: {
+    TRANSFER_NOT_FOUND: { description: "No transfer has that reference." },
+  },
+});
 registerEnumType(StockAlertKind, {
   name: "StockAlertKind",
   valuesConfig: {
@@ -91,4 +106,25 @@ registerEnumType(StockAlertKind, {
     LOT_EXPIRING: { description: "A lot reaches its sellBy within the warning window (临期)." },
     LOT_EXPIRED: { description: "A lot passed its sellBy: its stock became unsellable (过期)." },
   } satisfies Record<AlertKind, { description: string }>,
+});
+registerEnumType(TransferStatus, {
+  name: "TransferStatus",
+  valuesConfig: {
+    DRAFT: { description: "Created; nothing has moved." },
+    IN_TRANSIT: { description: "Left the origin: onHand there went down; the quantity is in transit." },
+    PARTIALLY_RECEIVED: { description: "Some lines or part of them arrived." },
+    RECEIVED: { description: "Closed: everything shipped was received or written off as lost." },
+    CANCELLED: { description: "Cancelled before shipping." },
+  } satisfies Record<DomainTransferStatus, { description: string }>,
+});
+registerEnumType(TransferChangeKind, {
+  name: "TransferChangeKind",
+  description: "What one change of a transfer was.",
+  valuesConfig: {
+    CREATED: { description: "createTransfer made it (DRAFT)." },
+    SHIPPED: { description: "shipTransfer: all lines left the origin (TRANSFER_OUT movements)." },
+    RECEIPT: { description: "receiveTransfer: some or all of what was outstanding arrived (TRANSFER_IN movements)." },
+    CLOSED: { description: "closeTransfer: what had not arrived was written off as lost." },
+    CANCELLED: { description: "cancelTransfer: the DRAFT was cancelled." },
+  } satisfies Record<DomainTransferChangeKind, { description: string }>,
 });

@@ -10,6 +10,7 @@ export class StockMovement {
   levelId!: number;
   productId!: number;
   warehouseId!: number;
+  transferId!: number | null;
 
   @Field(() => MovementType)
   type!: MovementType;
