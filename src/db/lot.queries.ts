@@ -244,3 +244,25 @@ export async function lotsSoldToOrder(
      order by min(m.id), min(l.id)`);
   return rowsOf<{ levelId: number; code: string; returnable: number }>(rows).filter((r) => r.returnable > 0);
 }
+
+/**
+ * What a transfer has shipped of a product per lot and not yet received at
+ * its destination, first-expiry-first-out: where a receipt's units go.
+ */
+export async function lotsInTransit(
+  ex: Executor,
+  transferId: number,
+  productId: number,
+): Promise<Array<{ code: string; expiresOn: string | null; sellBy: string | null; outstanding: number }>> {
+  const rows = await ex.execute(sql`
+    select l.code, l.expires_on::text as "expiresOn", l.sell_by::text as "sellBy",
+           (coalesce(sum(-ml.on_hand_delta) filter (where m.type = 'TRANSFER_OUT'), 0)
+            - coalesce(sum(ml.on_hand_delta) filter (where m.type = 'TRANSFER_IN'), 0))::int as "outstanding"
+      from stock_movements m
+      join stock_movement_lots ml on ml.level_id = m.level_id and ml.version = m.version
+      join stock_lots l on l.id = ml.lot_id
+     where m.transfer_id = ${transferId} and m.product_id = ${productId}
+     group by l.code, l.expires_on, l.sell_by
+     order by l.sell_by asc nulls last, min(l.received_at), l.code`);
+  return rowsOf<{ code: string; expiresOn: string | null; sellBy: string | null; outstanding: number }>(rows).filter((r) => r.outstanding > 0);
+}

@@ -1,4 +1,5 @@
 import type { Executor, Tx } from "../db/client.js";
+import { lotsInTransit } from "../db/lot.queries.js";
 import { warehousesByIds } from "../db/read.queries.js";
 import type { MovementRow } from "../db/stock.queries.js";
 import {
@@ -19,6 +20,7 @@ import {
 import type { Catalog, WarehouseRow } from "./catalog.js";
 import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
+import type { LotIntent } from "./lot-plan.js";
 import * as limit from "./limits.js";
 import { InputRejected, refuse, StockRefusal } from "./stock.errors.js";
 import type { Actor, Change, Place } from "./types.js";
@@ -119,15 +121,18 @@ export class TransferService {
     const [from, to] = await Promise.all([this.warehouseOf(found.fromWarehouseId), this.warehouseOf(found.toWarehouseId)]);
     const lines = await transferLinesOf(this.db, [found.id]);
     const outgoing = await Promise.all(lines.map((l) => this.located(placeOf(l, from), l.quantity)));
+    const tracked = await Promise.all(lines.map(async (l) => (await this.catalog.productById(l.productId)).tracksLots));
     const incoming = await Promise.all(lines.map((l) => this.located(placeOf(l, to), l.quantity)));
     return this.uow.run(async (tx, commit) => {
       const row = await transitionTransfer(tx, reference, ["DRAFT"], "IN_TRANSIT", { shipped: true });
       if (!row) return this.alreadyShipped(tx, await this.find(tx, reference));
       // The destination gets its (empty) levels now, so what is on its way shows there as inTransit.
       await this.makeLevels(tx, incoming);
-      const changes = outgoing.map(({ place, quantity, levelId }): Change => {
+      const changes = outgoing.map(({ place, quantity, levelId }, i): Change => {
         if (levelId === null) throw refuse.insufficient(place.sku, place.warehouseCode, quantity, 0);
-        return { ...place, levelId, type: "TRANSFER_OUT", onHandDelta: -quantity, reservedDelta: 0, requested: quantity, minAvailable: quantity, reason, transferId: row.id };
+        // Lots leave first-expiry-first-out, as for a sale.
+        const lots: LotIntent | undefined = tracked[i] ? { kind: "pick" } : undefined;
+        return { ...place, levelId, type: "TRANSFER_OUT", onHandDelta: -quantity, reservedDelta: 0, requested: quantity, minAvailable: quantity, reason, transferId: row.id, lots };
       });
       await recordTransferChange(tx, row.id, "SHIPPED", actor.name, reason);
       const applied = await this.ledger.apply(tx, changes, { actor, commit });
@@ -157,18 +162,22 @@ export class TransferService {
       const took = await receiveLines(tx, row.id, arriving.map((a) => ({ productId: a.place.productId, quantity: a.quantity })));
       if (took.length < arriving.length) throw await overReceipt(tx, row, arriving, took);
       const levelIds = await this.makeLevels(tx, arriving);
-      const changes = arriving.map(
-        ({ place, quantity }, i): Change => ({
-          ...place,
-          levelId: levelIds[i]!,
-          type: "TRANSFER_IN",
-          onHandDelta: quantity,
-          reservedDelta: 0,
-          requested: quantity,
-          reason,
-          transferId: row.id,
-        }),
-      );
+      const changes: Change[] = [];
+      for (const [i, { place, quantity }] of arriving.entries()) {
+        const base: Change = { ...place, levelId: levelIds[i]!, type: "TRANSFER_IN", onHandDelta: quantity, reservedDelta: 0, requested: quantity, reason, transferId: row.id };
+        if (!(await this.catalog.productById(place.productId)).tracksLots) {
+          changes.push(base);
+          continue;
+        }
+        // Into the lots it left in, earliest expiry first: one movement per lot.
+        let left = quantity;
+        for (const lot of await lotsInTransit(tx, row.id, place.productId)) {
+          const q = Math.min(left, lot.outstanding);
+          if (q === 0) break;
+          changes.push({ ...base, onHandDelta: q, requested: q, lots: { kind: "into", code: lot.code, expiresOn: lot.expiresOn, sellBy: lot.sellBy } });
+          left -= q;
+        }
+      }
       const settled = await settleReceipt(tx, row.id);
       await recordTransferChange(tx, row.id, "RECEIPT", actor.name, reason);
       const applied = await this.ledger.apply(tx, changes, { actor, commit });

@@ -4,15 +4,55 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** How the service chooses warehouses for lines that name none. Lines that name a warehouse are taken from it. */
+export type AllocationInput = {
+  /** Where the order ships to (就近发货); needed by NEAREST. */
+  shipTo?: GeoPointInput | null | undefined;
+  /** Whether and how an order may be split over warehouses. */
+  split?: SplitPolicy | null | undefined;
+  /** The order in which warehouses are tried. */
+  strategy?: AllocationStrategy | null | undefined;
+};
+
+export type AllocationStrategy =
+  /** The warehouse with the most available first. */
+  | 'MOST_AVAILABLE'
+  /** The warehouse closest to shipTo first (great-circle distance); warehouses without a location last, by priority. */
+  | 'NEAREST'
+  /** Warehouses by ascending priority, then code. */
+  | 'PRIORITY';
+
 export type CreateProductInput = {
   /** Optional, 1-255 characters of your choosing (a UUID). A retry with the same key and input returns the first result instead of applying the change again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept 24 hours, per API key. */
   idempotencyKey?: string | null | undefined;
+  /** The lot of initialStock, for a product that tracks lots. */
+  initialLot?: LotInput | null | undefined;
   /** Stock received into the warehouse at creation; recorded as a RECEIVE movement. */
   initialStock?: number | null | undefined;
   lowStockThreshold?: number | null | undefined;
   name: string;
+  /** Days before a lot's expiresOn when it stops being sold (0-3650). */
+  removalDays?: number | null | undefined;
   sku: string;
+  /** Keep its stock in lots with expiry dates (fixed once created). */
+  tracksLots?: boolean | null | undefined;
   warehouse?: string | null | undefined;
+};
+
+/** A place on Earth: degrees, WGS 84. */
+export type GeoPointInput = {
+  /** Degrees north (-90 to 90). */
+  latitude: number;
+  /** Degrees east (-180 to 180). */
+  longitude: number;
+};
+
+/** A lot as a receipt names it. */
+export type LotInput = {
+  /** The supplier's batch code: 1-64 of A-Z a-z 0-9 . _ / -. */
+  code: string;
+  /** When it expires (YYYY-MM-DD); omitted: it does not. */
+  expiresOn?: unknown;
 };
 
 export type MovementType =
@@ -24,6 +64,8 @@ export type MovementType =
   | 'DEDUCT'
   /** Reservation timed out unpaid: reserved -= q (超时释放). */
   | 'EXPIRE'
+  /** Lots passed their sell-by date: their unreserved stock became unsellable (onHand and reserved unchanged; available drops). */
+  | 'LOT_EXPIRY'
   /** Stock arrived: onHand += q (入库/补货). */
   | 'RECEIVE'
   /** Order cancelled: reserved -= q (取消释放). */
@@ -37,7 +79,9 @@ export type MovementType =
   /** Transfer received: onHand += q at the destination (调拨入库). */
   | 'TRANSFER_IN'
   /** Transfer shipped: onHand -= q at the origin, guarded by available (调拨出库). */
-  | 'TRANSFER_OUT';
+  | 'TRANSFER_OUT'
+  /** Expired, damaged or destroyed stock removed: onHand -= q (报损/过期销毁). */
+  | 'WRITE_OFF';
 
 export type ReservationStatus =
   | 'ACTIVE'
@@ -46,6 +90,8 @@ export type ReservationStatus =
   | 'RELEASED';
 
 export type ReserveStockInput = {
+  /** How lines naming no warehouse are allocated; omitted: PRIORITY and MINIMIZE. */
+  allocation?: AllocationInput | null | undefined;
   items: Array<StockLineInput>;
   /** The caller's order id. Reserving again with the same id and the same lines returns the same reservation. */
   orderId: string;
@@ -53,12 +99,21 @@ export type ReserveStockInput = {
   ttlSeconds?: number | null | undefined;
 };
 
+export type SplitPolicy =
+  /** Each line from the strategy's first warehouse that has stock, a line split where one runs short. */
+  | 'ALLOW'
+  /** As few warehouses as possible for the whole request; ties by the strategy's order. */
+  | 'MINIMIZE'
+  /** All lines from one warehouse, or refused with INSUFFICIENT_STOCK. */
+  | 'NEVER';
+
 export type StockErrorCode =
   | 'DUPLICATE'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INSUFFICIENT_STOCK'
   | 'INVALID_QUANTITY'
   | 'INVALID_STATE'
+  | 'LOT_REQUIRED'
   | 'PRODUCT_NOT_FOUND'
   | 'RESERVATION_EXPIRED'
   | 'RESERVATION_NOT_FOUND'
@@ -68,6 +123,8 @@ export type StockErrorCode =
   | 'WAREHOUSE_NOT_FOUND';
 
 export type StockLineInput = {
+  /** Only lots whose sellBy is at least this many days away. */
+  minShelfLifeDays?: number | null | undefined;
   quantity: number;
   sku: string;
   /** Warehouse code; omitted: the service chooses. */

@@ -270,4 +270,35 @@ describe.each(backends)("lots (%s)", (backend) => {
     );
     expect(String(err?.cause?.message ?? err?.message)).toMatch(/sum of its lots/);
   });
+  it("a transfer ships lots first-expiry-first-out and receives them into the same lots at the destination", async () => {
+    const sku = await honey([
+      ["T-A", 3, 10],
+      ["T-B", 5, 30],
+    ]);
+    const code = uniqueSku("LW").slice(-12);
+    await t.service.services.warehouses.create({ code, name: "second" }, ACTOR);
+    const transfers = t.service.services.transfers;
+    const reference = `lots-${code}`;
+    await transfers.create({ reference, from: "MAIN", to: code, lines: [{ sku, quantity: 6 }] }, ACTOR);
+    await transfers.ship({ reference }, ACTOR);
+    const at = async (warehouse: string) =>
+      Object.fromEntries(
+        (
+          await rows<{ code: string; onHand: number }>(sql`
+            select l.code, l.on_hand::int as "onHand" from stock_lots l join products p on p.id = l.product_id
+            join warehouses w on w.id = l.warehouse_id where p.sku = ${sku} and w.code = ${warehouse} order by l.id`)
+        ).map((l) => [l.code, l.onHand]),
+      );
+    expect(await at("MAIN")).toEqual({ "T-A": 0, "T-B": 2 });
+    await transfers.receive({ reference, lines: [{ sku, quantity: 4 }] }, ACTOR);
+    expect(await at(code)).toEqual({ "T-A": 3, "T-B": 1 });
+    await transfers.receive({ reference, lines: [{ sku, quantity: 2 }] }, ACTOR);
+    expect(await at(code)).toEqual({ "T-A": 3, "T-B": 3 });
+    const [dates] = await rows<{ same: boolean }>(sql`
+      select bool_and(a.expires_on = b.expires_on and a.sell_by = b.sell_by) as same from stock_lots a join stock_lots b
+        on a.product_id = b.product_id and a.code = b.code and a.id <> b.id
+      where a.product_id = (select id from products where sku = ${sku})`);
+    expect(dates!.same).toBe(true);
+    expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
+  });
 });
