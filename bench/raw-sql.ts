@@ -86,6 +86,56 @@ export class RawSql {
     }
   }
 
+  /**
+   * A reserve of a lot-tracked level: claim, lock the level, the lots in
+   * first-expiry-first-out order, then the level's and each lot's guarded
+   * UPDATE, the movement with its lots, the line with its lots.
+   */
+  async reserveLots(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
+    try {
+      return await this.sql.begin(async (tx) => {
+        const [claim] = await tx<{ id: string }[]>`
+          insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
+          on conflict (channel, order_id) do nothing returning id`;
+        if (!claim) return "DUPLICATE";
+        await tx`select 1 from stock_levels where id = ${level.levelId} for update`;
+        const lots = await tx<{ id: number; free: number }[]>`
+          select id, on_hand - reserved as free from stock_lots
+          where level_id = ${level.levelId} and expired_at is null and (sell_by is null or sell_by >= current_date) and on_hand > reserved
+          order by sell_by asc nulls last, received_at, id`;
+        const takes: Array<{ id: number; q: number }> = [];
+        let left = quantity;
+        for (const l of lots) {
+          const q = Math.min(left, l.free);
+          takes.push({ id: l.id, q });
+          left -= q;
+          if (left === 0) break;
+        }
+        if (left > 0) throw new Refused();
+        const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
+          update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+          where id = ${level.levelId} and on_hand - reserved - unsellable >= ${quantity}
+          returning on_hand, reserved, version`;
+        if (!after) throw new Refused();
+        for (const t of takes) await tx`update stock_lots set reserved = reserved + ${t.q} where id = ${t.id} and on_hand - reserved >= ${t.q}`;
+        await tx`
+          insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                       on_hand_after, reserved_after, version, order_id, actor)
+          values (${level.levelId}, ${level.productId}, ${level.warehouseId}, 'RESERVE', 0, ${quantity},
+                  ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
+        for (const t of takes) {
+          await tx`insert into stock_movement_lots (level_id, version, lot_id, on_hand_delta, reserved_delta) values (${level.levelId}, ${after.version}, ${t.id}, 0, ${t.q})`;
+          await tx`insert into reservation_lots (reservation_id, lot_id, level_id, quantity) values (${claim.id}, ${t.id}, ${level.levelId}, ${t.q})`;
+        }
+        await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${level.levelId}, ${quantity})`;
+        return "ok";
+      });
+    } catch (e) {
+      if (e instanceof Refused) return "INSUFFICIENT_STOCK";
+      throw e;
+    }
+  }
+
   /** confirmReservation / releaseReservation: the status guard, then one guarded UPDATE and movement per line. */
   async finish(orderId: string, to: "CONFIRMED" | "RELEASED"): Promise<string> {
     return this.sql.begin(async (tx) => {
@@ -174,6 +224,29 @@ export class RawSql {
                                    on_hand_after, reserved_after, version, reason, actor)
       select id, product_id, warehouse_id, 'RECEIVE', on_hand, 0, on_hand, 0, 1, 'bench seed', 'bench' from l`;
     return this.levels(prefix);
+  }
+
+  /**
+   * One lot-tracked product with `stock` units in MAIN spread over `lots`
+   * lots (expiring 30, 60, 90, … days out), written as the service would.
+   */
+  async seedLots(prefix: string, stock: number, lots: number): Promise<LevelRef> {
+    const per = Math.floor(stock / lots);
+    await this.sql.begin(async (tx) => {
+      const [p] = await tx<{ id: number }[]>`insert into products (sku, name, tracks_lots) values (${`${prefix}-1`}, 'bench lot product', true) returning id`;
+      const [l] = await tx<{ id: number; warehouse_id: number }[]>`
+        insert into stock_levels (product_id, warehouse_id, on_hand, version, tracks_lots)
+        select ${p!.id}, id, ${per * lots}, 1, true from warehouses where code = 'MAIN' returning id, warehouse_id`;
+      await tx`
+        insert into stock_lots (level_id, product_id, warehouse_id, code, expires_on, sell_by, on_hand)
+        select ${l!.id}, ${p!.id}, ${l!.warehouse_id}, 'LOT-' || g, current_date + 30 * g, current_date + 30 * g, ${per}
+          from generate_series(1, ${lots}::int) g`;
+      await tx`
+        insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                     on_hand_after, reserved_after, version, reason, actor)
+        values (${l!.id}, ${p!.id}, ${l!.warehouse_id}, 'RECEIVE', ${per * lots}, 0, ${per * lots}, 0, 1, 'bench seed', 'bench')`;
+    });
+    return (await this.levels(prefix))[0]!;
   }
 
   async levels(prefix: string): Promise<LevelRef[]> {

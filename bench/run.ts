@@ -19,9 +19,9 @@ import { live, type LiveResult } from "./live.js";
 import { type ProfileSummary, summarizeProfile } from "./profile.js";
 import { RawSql } from "./raw-sql.js";
 import { markdownTable, progressHeader, progressLine, ratio, type Row } from "./report.js";
-import { apiLoad, type Bench, hot, type Knobs, lifecycle, multiWarehouse, primeCatalog, PRODUCTS, reads, reserveStep, spread } from "./scenarios.js";
+import { apiLoad, type Bench, hot, hotLots, type Knobs, lifecycle, multiWarehouse, primeCatalog, PRODUCTS, reads, reserveStep, spread } from "./scenarios.js";
 
-const GROUPS = ["spread", "hot", "lifecycle", "reads", "multi", "live", "pglite"] as const;
+const GROUPS = ["spread", "hot", "lots", "lifecycle", "reads", "multi", "live", "pglite"] as const;
 
 // The bench's settings, read once here.
 const env = process.env;
@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   try {
     if (wants("spread")) for (const c of spreadConnections) await spread(b, c);
     if (wants("hot")) for (const c of hotConnections) await hot(b, c);
+    if (wants("lots")) await hotLots(b, hotConnections[0]!);
     if (wants("lifecycle")) {
       await lifecycle(b, otherConnections, "CONFIRMED");
       await lifecycle(b, otherConnections, "RELEASED");

@@ -135,6 +135,31 @@ export async function hot(b: Bench, connections: number): Promise<void> {
   b.add({ scenario: "hot SKU reserve", connections, m, baseline, ...(await hotChecks(b, apiLevel, m)) });
 }
 
+/**
+ * The hot SKU again, on a product that tracks lots (5 lots): each reserve
+ * also picks its lot first-expiry-first-out. Coalescing keeps working for it.
+ */
+export async function hotLots(b: Bench, connections: number): Promise<void> {
+  const { hotStock, hotRequests } = b.knobs;
+  const seed = (tag: string, stock: number) => b.raw.seedLots(`${b.run}-${tag}${connections}`, stock, 5);
+  const warm = await seed("lotwarm", 1_000_000_000);
+  const expected = ["INSUFFICIENT_STOCK"];
+  const rawLevel = await seed("lotraw", hotStock);
+  const raw = await rawLoad(b, connections, () => b.raw.reserveLots(newOrderId(b, "rk"), rawLevel), {
+    warm: () => b.raw.reserveLots(newOrderId(b, "rkw"), warm),
+    amount: hotRequests,
+    expected: ["ok", ...expected],
+  });
+  const baseline = b.add({ scenario: "baseline: hot SKU reserve, 5 lots (raw SQL)", connections, m: raw, ...(await hotChecks(b, rawLevel, raw)) });
+  const apiLevel = await seed("lotapi", hotStock);
+  const m = await apiLoad(b, connections, [reserveStep(b, "ak", () => apiLevel.sku)], {
+    warm: [reserveStep(b, "akw", () => warm.sku)],
+    amount: hotRequests,
+    expected,
+  });
+  b.add({ scenario: "hot SKU reserve, 5 lots", connections, m, baseline, ...(await hotChecks(b, apiLevel, m)) });
+}
+
 async function hotChecks(b: Bench, level: LevelRef, m: Measured): Promise<{ checks: string; pass: boolean }> {
   const { hotStock, hotRequests } = b.knobs;
   const s = await b.raw.levelState(level.levelId);

@@ -137,7 +137,9 @@ export class Catalog {
    */
   async soleLevel(productId: number): Promise<(Place & { levelId: number }) | null> {
     const hit = this.soleLevels.get(productId);
-    if (hit && performance.now() - hit.at < FRESH_MS) return hit.level;
+    // A product in several warehouses stays so (levels are never removed); only a
+    // deactivation would make it single again, and then allocation still serves it.
+    if (hit && performance.now() - hit.at < (hit.level ? FRESH_MS : 60 * FRESH_MS)) return hit.level;
     const sources = await sourcesOf(this.database.db, [productId]);
     const only = sources.length === 1 ? sources[0]! : null;
     const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
