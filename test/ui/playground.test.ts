@@ -72,7 +72,7 @@ describe.skipIf(!canRunBrowser)("playground (GraphiQL at GET /graphql)", () => {
     await w.page.goto(t.url);
     await w.page.locator(".graphiql-query-editor .view-lines").first().waitFor();
     const tabs = await w.page.locator(".graphiql-tabs .graphiql-tab").allInnerTexts();
-    expect(tabs.map((s) => s.trim())).toEqual(["createProduct", "reserveStock", "confirmReservation", "stockMovements", "stockChanged", "createTransfer", "transferChanged"]);
+    expect(tabs.map((s) => s.trim())).toEqual(["createProduct", "reserveStock", "confirmReservation", "stockMovements", "stockChanged", "checkStock", "createHoney", "createTransfer", "transferChanged"]);
     await openTool(w.page, "Headers");
     expect(await editorText(w.page, TOOL)).toContain(`"Authorization": "Bearer <paste your key>"`);
 

@@ -1,4 +1,4 @@
-// The tabs a first visit opens with: an order's life, one step per tab; then transfers.
+// The tabs a first visit opens with: an order's life, one step per tab; then allocation, lots and transfers.
 
 export const KEY_PLACEHOLDER = "<paste your key>";
 export const DEFAULT_HEADERS = `{"Authorization": "Bearer ${KEY_PLACEHOLDER}"}`;
@@ -96,6 +96,62 @@ subscription stockChanged($skus: [String!]) {
 }
 `,
     variables: vars({ skus: ["DEMO-MUG"] }),
+  },
+  {
+    query: `# Several warehouses: lines naming no warehouse are
+# allocated (PRIORITY or MOST_AVAILABLE or NEAREST to
+# shipTo; split NEVER, MINIMIZE (fewest warehouses:
+# the default) or ALLOW). checkStock answers where the
+# stock would come from now, changing nothing; the
+# reservation's lines say where each part was taken.
+query checkStock($sku: String!) {
+  checkStock(items: [{ sku: $sku, quantity: 3 }], allocation: { strategy: NEAREST, split: MINIMIZE, shipTo: { latitude: 31.23, longitude: 121.47 } }) {
+    available
+    lines { sku requested available sufficient sources { warehouse { code location { latitude longitude } } quantity } }
+  }
+}
+
+mutation reserveAllocated($orderId: String!, $sku: String!) {
+  reserveStock(input: { orderId: $orderId, items: [{ sku: $sku, quantity: 3 }], allocation: { strategy: MOST_AVAILABLE, split: ALLOW } }) {
+    reservation { orderId status lines { quantity warehouse { code } } }
+    errors { code message sku available requested }
+  }
+}
+`,
+    variables: vars({ orderId: "ORDER-2001", sku: "DEMO-MUG" }),
+  },
+  {
+    query: `# Lots with expiry dates (批次/保质期), one operation at a
+# time (ADMIN key): a product that tracks lots, three
+# receipts naming their lot, then a reserve: lots go
+# first-expiry-first-out, split where one runs short;
+# minShelfLifeDays skips lots too close to their date.
+mutation createHoney($sku: String!) {
+  createProduct(input: { sku: $sku, name: "Acacia honey 500 g", tracksLots: true, removalDays: 7 }) {
+    product { sku tracksLots removalDays }
+    errors { code message }
+  }
+}
+
+mutation receiveLots($sku: String!) {
+  a: receiveStock(input: { sku: $sku, quantity: 4, lot: { code: "H-0312", expiresOn: "2027-06-20" } }) { errors { code message } }
+  b: receiveStock(input: { sku: $sku, quantity: 5, lot: { code: "H-0401", expiresOn: "2027-09-19" } }) { errors { code message } }
+  c: receiveStock(input: { sku: $sku, quantity: 8, lot: { code: "H-0228", expiresOn: "2027-05-15" } }) { errors { code message } }
+}
+
+mutation reserveHoney($orderId: String!, $sku: String!) {
+  reserveStock(input: { orderId: $orderId, items: [{ sku: $sku, quantity: 10, minShelfLifeDays: 30 }] }) {
+    reservation { lines { quantity lots { lot { code sellBy } quantity } } }
+    errors { code message available requested }
+  }
+}
+
+query lots($sku: String!) {
+  product(sku: $sku) { levels { warehouse { code } onHand reserved unsellable available lots { code sellBy onHand reserved status } } }
+  expiringLots(withinDays: 365, first: 10) { nodes { code sellBy available product { sku } } }
+}
+`,
+    variables: vars({ orderId: "ORDER-3001", sku: "DEMO-HONEY" }),
   },
   {
     query: `# Moving stock between warehouses (调拨), one operation
