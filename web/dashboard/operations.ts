@@ -3,7 +3,7 @@
 
 const LEVEL = `id onHand reserved available lowStockThreshold version`;
 const MOVEMENT = `sequence type sku warehouse onHandDelta reservedDelta availableAfter orderId actor createdAt`;
-const ALERT = `sequence kind availableBefore availableAfter threshold at level { ${LEVEL} product { sku } warehouse { code } }`;
+const ALERT = `sequence kind availableBefore availableAfter threshold at lot { code sellBy } level { ${LEVEL} product { sku } warehouse { code } }`;
 
 /** Movements read at start: they seed the feed and the chart, and the oldest is where the live stream resumes from. */
 export const RECENT_MOVEMENTS = 200;

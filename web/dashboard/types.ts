@@ -39,6 +39,8 @@ export interface StockChange {
 export interface StockAlert {
   sequence: string;
   kind: AlertKind;
+  /** LOT_EXPIRING and LOT_EXPIRED: the lot. */
+  lot?: { code: string; sellBy: string | null } | null;
   availableBefore: number;
   availableAfter: number;
   threshold: number;

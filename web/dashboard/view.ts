@@ -112,7 +112,9 @@ export class DashboardView {
           el("span", "kind", a.kind.replaceAll("_", " ").toLowerCase()),
           " ",
           el("b", null, a.level.product.sku),
-          ` @${a.level.warehouse.code} available ${a.availableBefore} → ${a.availableAfter} (threshold ${a.threshold})`,
+          a.lot
+            ? ` @${a.level.warehouse.code} lot ${a.lot.code} (sell by ${a.lot.sellBy ?? "-"}), available ${a.availableBefore} → ${a.availableAfter}`
+            : ` @${a.level.warehouse.code} available ${a.availableBefore} → ${a.availableAfter} (threshold ${a.threshold})`,
         );
         li.dataset.sequence = a.sequence;
         if (a === fresh) flash(li);
