@@ -13,6 +13,18 @@ export interface LevelRef {
 
 class Refused extends Error {}
 
+type After = { on_hand: number; reserved: number; version: number };
+
+/** The RESERVE movement and the reservation line of a hold that was taken. */
+async function held(tx: postgres.TransactionSql, level: LevelRef, claimId: string, orderId: string, quantity: number, after: After): Promise<void> {
+  await tx`
+    insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
+                                 on_hand_after, reserved_after, version, order_id, actor)
+    values (${level.levelId}, ${level.productId}, ${level.warehouseId}, 'RESERVE', 0, ${quantity},
+            ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
+  await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claimId}, ${level.levelId}, ${quantity})`;
+}
+
 export class RawSql {
   readonly sql: postgres.Sql;
 
@@ -21,30 +33,15 @@ export class RawSql {
   }
 
   /** Claim the orderId, one guarded UPDATE, the movement row, the reservation line: one transaction. */
-  async reserve(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
-    try {
-      return await this.sql.begin(async (tx) => {
-        const [claim] = await tx<{ id: string }[]>`
-          insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
-          on conflict (channel, order_id) do nothing returning id`;
-        if (!claim) return "DUPLICATE";
-        const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
-          update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
-          where id = ${level.levelId} and on_hand - reserved >= ${quantity}
-          returning on_hand, reserved, version`;
-        if (!after) throw new Refused();
-        await tx`
-          insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                       on_hand_after, reserved_after, version, order_id, actor)
-          values (${level.levelId}, ${level.productId}, ${level.warehouseId}, 'RESERVE', 0, ${quantity},
-                  ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
-        await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${level.levelId}, ${quantity})`;
-        return "ok";
-      });
-    } catch (e) {
-      if (e instanceof Refused) return "INSUFFICIENT_STOCK";
-      throw e;
-    }
+  reserve(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
+    return this.claimed(orderId, async (tx, claimId) => {
+      const [after] = await tx<After[]>`
+        update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+        where id = ${level.levelId} and on_hand - reserved >= ${quantity}
+        returning on_hand, reserved, version`;
+      if (!after) throw new Refused();
+      await held(tx, level, claimId, orderId, quantity, after);
+    });
   }
 
   /**
@@ -53,37 +50,23 @@ export class RawSql {
    * then one guarded UPDATE on the first by priority that has the quantity
    * (the next one if a concurrent order took it), the movement and the line.
    */
-  async reserveAllocated(orderId: string, productId: number, quantity = 1): Promise<string> {
-    try {
-      return await this.sql.begin(async (tx) => {
-        const [claim] = await tx<{ id: string }[]>`
-          insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
-          on conflict (channel, order_id) do nothing returning id`;
-        if (!claim) return "DUPLICATE";
-        const sources = await tx<{ id: number; warehouse_id: number }[]>`
-          select l.id, l.warehouse_id from stock_levels l join warehouses w on w.id = l.warehouse_id
-          where l.product_id = ${productId} and w.active and l.on_hand - l.reserved >= ${quantity}
-          order by w.priority, w.code`;
-        for (const s of sources) {
-          const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
-            update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
-            where id = ${s.id} and on_hand - reserved >= ${quantity}
-            returning on_hand, reserved, version`;
-          if (!after) continue;
-          await tx`
-            insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                         on_hand_after, reserved_after, version, order_id, actor)
-            values (${s.id}, ${productId}, ${s.warehouse_id}, 'RESERVE', 0, ${quantity},
-                    ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
-          await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${s.id}, ${quantity})`;
-          return "ok";
-        }
-        throw new Refused();
-      });
-    } catch (e) {
-      if (e instanceof Refused) return "INSUFFICIENT_STOCK";
-      throw e;
-    }
+  reserveAllocated(orderId: string, productId: number, quantity = 1): Promise<string> {
+    return this.claimed(orderId, async (tx, claimId) => {
+      const sources = await tx<{ id: number; warehouse_id: number }[]>`
+        select l.id, l.warehouse_id from stock_levels l join warehouses w on w.id = l.warehouse_id
+        where l.product_id = ${productId} and w.active and l.on_hand - l.reserved >= ${quantity}
+        order by w.priority, w.code`;
+      for (const s of sources) {
+        const [after] = await tx<After[]>`
+          update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+          where id = ${s.id} and on_hand - reserved >= ${quantity}
+          returning on_hand, reserved, version`;
+        if (!after) continue;
+        await held(tx, { sku: "", levelId: s.id, productId, warehouseId: s.warehouse_id }, claimId, orderId, quantity, after);
+        return;
+      }
+      throw new Refused();
+    });
   }
 
   /**
@@ -91,43 +74,45 @@ export class RawSql {
    * first-expiry-first-out order, then the level's and each lot's guarded
    * UPDATE, the movement with its lots, the line with its lots.
    */
-  async reserveLots(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
+  reserveLots(orderId: string, level: LevelRef, quantity = 1): Promise<string> {
+    return this.claimed(orderId, async (tx, claimId) => {
+      await tx`select 1 from stock_levels where id = ${level.levelId} for update`;
+      const lots = await tx<{ id: number; free: number }[]>`
+        select id, on_hand - reserved as free from stock_lots
+        where level_id = ${level.levelId} and expired_at is null and (sell_by is null or sell_by >= current_date) and on_hand > reserved
+        order by sell_by asc nulls last, received_at, id`;
+      const takes: Array<{ id: number; q: number }> = [];
+      let left = quantity;
+      for (const l of lots) {
+        const q = Math.min(left, l.free);
+        takes.push({ id: l.id, q });
+        left -= q;
+        if (left === 0) break;
+      }
+      if (left > 0) throw new Refused();
+      const [after] = await tx<After[]>`
+        update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
+        where id = ${level.levelId} and on_hand - reserved - unsellable >= ${quantity}
+        returning on_hand, reserved, version`;
+      if (!after) throw new Refused();
+      for (const t of takes) await tx`update stock_lots set reserved = reserved + ${t.q} where id = ${t.id} and on_hand - reserved >= ${t.q}`;
+      await held(tx, level, claimId, orderId, quantity, after);
+      for (const t of takes) {
+        await tx`insert into stock_movement_lots (level_id, version, lot_id, on_hand_delta, reserved_delta) values (${level.levelId}, ${after.version}, ${t.id}, 0, ${t.q})`;
+        await tx`insert into reservation_lots (reservation_id, lot_id, level_id, quantity) values (${claimId}, ${t.id}, ${level.levelId}, ${t.q})`;
+      }
+    });
+  }
+
+  /** One transaction that claims the orderId, then does `work`; a Refused inside it is INSUFFICIENT_STOCK. */
+  private async claimed(orderId: string, work: (tx: postgres.TransactionSql, claimId: string) => Promise<void>): Promise<string> {
     try {
       return await this.sql.begin(async (tx) => {
         const [claim] = await tx<{ id: string }[]>`
           insert into reservations (order_id, actor, expires_at) values (${orderId}, 'bench-raw', now() + interval '30 minutes')
           on conflict (channel, order_id) do nothing returning id`;
         if (!claim) return "DUPLICATE";
-        await tx`select 1 from stock_levels where id = ${level.levelId} for update`;
-        const lots = await tx<{ id: number; free: number }[]>`
-          select id, on_hand - reserved as free from stock_lots
-          where level_id = ${level.levelId} and expired_at is null and (sell_by is null or sell_by >= current_date) and on_hand > reserved
-          order by sell_by asc nulls last, received_at, id`;
-        const takes: Array<{ id: number; q: number }> = [];
-        let left = quantity;
-        for (const l of lots) {
-          const q = Math.min(left, l.free);
-          takes.push({ id: l.id, q });
-          left -= q;
-          if (left === 0) break;
-        }
-        if (left > 0) throw new Refused();
-        const [after] = await tx<{ on_hand: number; reserved: number; version: number }[]>`
-          update stock_levels set reserved = reserved + ${quantity}, version = version + 1, updated_at = now()
-          where id = ${level.levelId} and on_hand - reserved - unsellable >= ${quantity}
-          returning on_hand, reserved, version`;
-        if (!after) throw new Refused();
-        for (const t of takes) await tx`update stock_lots set reserved = reserved + ${t.q} where id = ${t.id} and on_hand - reserved >= ${t.q}`;
-        await tx`
-          insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                       on_hand_after, reserved_after, version, order_id, actor)
-          values (${level.levelId}, ${level.productId}, ${level.warehouseId}, 'RESERVE', 0, ${quantity},
-                  ${after.on_hand}, ${after.reserved}, ${after.version}, ${orderId}, 'bench-raw')`;
-        for (const t of takes) {
-          await tx`insert into stock_movement_lots (level_id, version, lot_id, on_hand_delta, reserved_delta) values (${level.levelId}, ${after.version}, ${t.id}, 0, ${t.q})`;
-          await tx`insert into reservation_lots (reservation_id, lot_id, level_id, quantity) values (${claim.id}, ${t.id}, ${level.levelId}, ${t.q})`;
-        }
-        await tx`insert into reservation_lines (reservation_id, level_id, quantity) values (${claim.id}, ${level.levelId}, ${quantity})`;
+        await work(tx, claim.id);
         return "ok";
       });
     } catch (e) {

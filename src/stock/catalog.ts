@@ -84,6 +84,7 @@ export class Catalog {
     const rows = await allWarehouses(ex);
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
     this.warehousesAt = performance.now();
+    this.soleLevels.clear(); // which warehouses serve may have changed
     return rows;
   }
 
@@ -108,6 +109,7 @@ export class Catalog {
     const known = await this.existingLevelId(p, ex);
     if (known !== null) return known;
     // Not cached: the level row may roll back with the caller's transaction.
+    this.soleLevels.delete(p.productId);
     return ensureLevel(ex, p.productId, p.warehouseId);
   }
 
@@ -133,13 +135,19 @@ export class Catalog {
   /**
    * The product's one level in an active warehouse, when it has exactly one
    * (a shop with one warehouse): every allocation policy then chooses it, so
-   * a single-line reserve can take the coalesced path. Trusted for FRESH_MS.
+   * a single-line reserve can take the coalesced path. Remembered for a
+   * minute: a level made elsewhere since (a receipt or transfer on another
+   * instance) is caught by the caller, who allocates a refused reserve again;
+   * one made here forgets the product at once, and a warehouse gone inactive
+   * is seen within FRESH_MS (the warehouse is checked on every use).
    */
   async soleLevel(productId: number): Promise<(Place & { levelId: number }) | null> {
     const hit = this.soleLevels.get(productId);
-    // A product in several warehouses stays so (levels are never removed); only a
-    // deactivation would make it single again, and then allocation still serves it.
-    if (hit && performance.now() - hit.at < (hit.level ? FRESH_MS : 60 * FRESH_MS)) return hit.level;
+    if (hit && performance.now() - hit.at < 60 * FRESH_MS) {
+      if (!hit.level) return null;
+      const w = await this.warehouse(hit.level.warehouseCode).catch(() => null);
+      if (w?.active) return hit.level;
+    }
     const sources = await sourcesOf(this.database.db, [productId]);
     const only = sources.length === 1 ? sources[0]! : null;
     const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;

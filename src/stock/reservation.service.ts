@@ -83,8 +83,16 @@ export class ReservationService {
    */
   async reserveResolved(req: ResolvedReserve, actor: Actor): Promise<ReservationRow> {
     const only = req.lines.length === 1 ? req.lines[0]! : null;
-    if (this.coalescer && only?.place?.levelId != null) return this.coalescer.reserve(req, actor);
-    return reserveAlone(this.uow, this.ledger, req, actor);
+    if (!this.coalescer || only?.place?.levelId == null) return reserveAlone(this.uow, this.ledger, req, actor);
+    if (!only.place.chosen) return this.coalescer.reserve(req, actor);
+    try {
+      return await this.coalescer.reserve(req, actor);
+    } catch (err) {
+      // The product's one warehouse was out: another may have its stock by
+      // now (the catalog may not know yet), so allocate it as asked.
+      if (!(err instanceof StockRefusal) || err.code !== "INSUFFICIENT_STOCK") throw err;
+      return reserveAlone(this.uow, this.ledger, { ...req, lines: [{ ...only, place: null }] }, actor);
+    }
   }
 
   confirm(input: OrderRef, actor: Actor): Promise<ReservationRow> {

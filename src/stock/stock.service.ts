@@ -314,19 +314,8 @@ export class StockService {
       return this.idem.run("adjustStock", input, actor, async (tx, commit) => {
         const levelId = await this.catalog.levelId(place, tx);
         if (lots) await this.sameExpiry(tx, product, lots);
-        const change: Change = {
-          ...place,
-          levelId,
-          type: "ADJUST",
-          onHandDelta: delta,
-          reservedDelta: 0,
-          requested: Math.abs(delta),
-          // Taking stock away may not cut into what is held for orders.
-          minAvailable: delta < 0 ? -delta : undefined,
-          expectedVersion,
-          reason,
-          lots,
-        };
+        // Taking stock away may not cut into what is held for orders.
+        const change = { ...adjustChange(place, levelId, delta, reason, lots), minAvailable: delta < 0 ? -delta : undefined, expectedVersion };
         return single(await this.ledger.apply(tx, [change], { actor, commit }));
       });
     }
@@ -363,17 +352,7 @@ export class StockService {
           else lots = this.inboundLot(product, input.lot, "lot")!;
           if (lots.kind === "into") await this.sameExpiry(tx, product, lots);
         }
-        const change: Change = {
-          ...place,
-          levelId,
-          type: "ADJUST",
-          onHandDelta: delta,
-          reservedDelta: 0,
-          requested: Math.abs(delta),
-          expectedVersion: level!.version,
-          reason,
-          lots,
-        };
+        const change = { ...adjustChange(place, levelId, delta, reason, lots), expectedVersion: level!.version };
         try {
           return single(await this.ledger.apply(tx, [change], { actor, commit }));
         } catch (err) {
@@ -488,6 +467,10 @@ function lotOf(lot: LotInput, removalDays: number, field: string): LotIntent {
 
 function receiveChange(place: Place, levelId: number, q: number, orderId: string | null, reason: string | null | undefined): Change {
   return { ...place, levelId, type: "RECEIVE", onHandDelta: q, reservedDelta: 0, requested: q, orderId, reason };
+}
+
+function adjustChange(place: Place, levelId: number, delta: number, reason: string, lots: LotIntent | undefined): Change {
+  return { ...place, levelId, type: "ADJUST", onHandDelta: delta, reservedDelta: 0, requested: Math.abs(delta), reason, lots };
 }
 
 function returnChange(place: Place, levelId: number, q: number, orderId: string | null, reason: string | null | undefined): Change {

@@ -1,5 +1,6 @@
 import { GraphQLDate } from "graphql-scalars";
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { IdempotencyKeyField } from "../inputs/idempotency.field.js";
 import { Connection, DateTime } from "./common.types.js";
 
 /** A calendar date, YYYY-MM-DD. */
@@ -71,9 +72,6 @@ export class WriteOffLotInput {
   @Field(() => String, { description: "Why (recorded on the movement)." })
   reason!: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: "Optional: a retry with the same key and input returns the first result instead of writing off again (kept 24 hours).",
-  })
+  @IdempotencyKeyField()
   idempotencyKey?: string | null;
 }
