@@ -25,13 +25,16 @@ const FRESH_MS = 1000;
  * change, so a hit stays true; a miss is always asked again (another instance
  * may just have created it).
  */
+type SoleLevel = Place & { levelId: number };
+
 export class Catalog {
   private readonly productsBySku = new Map<string, ProductRow>();
   private readonly productsById = new Map<number, ProductRow>();
   private warehousesByCode = new Map<string, WarehouseRow>();
   private warehousesAt = 0;
   private readonly levelIds = new Map<string, number>();
-  private readonly soleLevels = new Map<number, { level: (Place & { levelId: number }) | null; at: number }>();
+  private readonly soleLevels = new Map<number, { level: SoleLevel | null; at: number }>();
+  private readonly soleLookups = new Map<number, Promise<SoleLevel | null>>();
 
   constructor(private readonly database: Database) {}
 
@@ -141,19 +144,34 @@ export class Catalog {
    * one made here forgets the product at once, and a warehouse gone inactive
    * is seen within FRESH_MS (the warehouse is checked on every use).
    */
-  async soleLevel(productId: number): Promise<(Place & { levelId: number }) | null> {
+  async soleLevel(productId: number): Promise<SoleLevel | null> {
     const hit = this.soleLevels.get(productId);
     if (hit && performance.now() - hit.at < 60 * FRESH_MS) {
       if (!hit.level) return null;
       const w = await this.warehouse(hit.level.warehouseCode).catch(() => null);
       if (w?.active) return hit.level;
     }
-    const sources = await sourcesOf(this.database.db, [productId]);
-    const only = sources.length === 1 ? sources[0]! : null;
-    const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
-    if (this.soleLevels.size > 10_000) this.soleLevels.clear();
-    this.soleLevels.set(productId, { level, at: performance.now() });
-    return level;
+    return this.soleLevelNow(productId);
+  }
+
+  /**
+   * soleLevel asked of the database now. Concurrent askers for one product
+   * share the one lookup in flight (a sold-out product refusing a thousand
+   * reserves asks once per round trip, not a thousand times).
+   */
+  soleLevelNow(productId: number): Promise<SoleLevel | null> {
+    const inFlight = this.soleLookups.get(productId);
+    if (inFlight) return inFlight;
+    const lookup = (async () => {
+      const sources = await sourcesOf(this.database.db, [productId]);
+      const only = sources.length === 1 ? sources[0]! : null;
+      const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
+      if (this.soleLevels.size > 10_000) this.soleLevels.clear();
+      this.soleLevels.set(productId, { level, at: performance.now() });
+      return level;
+    })().finally(() => this.soleLookups.delete(productId));
+    this.soleLookups.set(productId, lookup);
+    return lookup;
   }
 
   async product(sku: string, ex: Executor = this.database.db): Promise<ProductRow | null> {

@@ -88,9 +88,13 @@ export class ReservationService {
     try {
       return await this.coalescer.reserve(req, actor);
     } catch (err) {
-      // The product's one warehouse was out: another may have its stock by
-      // now (the catalog may not know yet), so allocate it as asked.
+      // The product's one warehouse was out. If the product has a level in
+      // another warehouse by now (made on another instance: asked of the
+      // database again), allocate it as asked; otherwise the refusal, with
+      // the figures of the statement that made it, stands.
       if (!(err instanceof StockRefusal) || err.code !== "INSUFFICIENT_STOCK") throw err;
+      const now = await this.catalog.soleLevelNow(only.productId);
+      if (now?.levelId === only.place.levelId) throw err;
       return reserveAlone(this.uow, this.ledger, { ...req, lines: [{ ...only, place: null }] }, actor);
     }
   }

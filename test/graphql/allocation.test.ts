@@ -169,6 +169,29 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
   });
 
   // Two instances on one database: PostgreSQL (the embedded database serves one process).
+  if (backend === "postgres") it("a product its instance knows in one warehouse only, stocked in another through a second instance, is still served: the remembered warehouse's refusal is allocated again", async () => {
+    const sku = await product({ [codes.a]: 1 });
+    // The first reserve takes the last unit in a and teaches this instance that a is the product's only warehouse.
+    expect((await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock.reservation.lines).toHaveLength(1);
+    const second = await start({ ...t.config, port: 0 }, createLogger("error"));
+    try {
+      const r = await fetch(second.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
+        body: JSON.stringify({ query: `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, variables: { i: { sku, warehouse: codes.b, quantity: 3 } } }),
+      }).then((res) => res.json() as Promise<any>);
+      expect(r.data.receiveStock.errors).toEqual([]);
+      const served = (await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 2 }] } })).reserveStock;
+      expect(served.errors).toEqual([]);
+      expect(parts(served.reservation.lines)).toEqual([`${codes.b}=2`]);
+      // Out everywhere now: the refusal stands, with the figures of the place that refused.
+      const refused = (await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 2 }] } })).reserveStock;
+      expect(refused.errors).toMatchObject([{ code: "INSUFFICIENT_STOCK", requested: 2, available: 1 }]);
+    } finally {
+      await second.dispose();
+    }
+  });
+
   if (backend === "postgres") it("300 orders of 1 for 150 units over 3 warehouses, via 2 instances: exactly 150 win, none refused while stock remained", async () => {
     const sku = await product({ [codes.a]: 50, [codes.b]: 50, [codes.c]: 50 });
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
