@@ -26,15 +26,16 @@ export class ExecutionBudget {
     this.deadline = Date.now() + limits.maxExecutionMs;
   }
 
-  /** Before a field resolves: throws once the request is over its allowance. */
-  enter(info: GraphQLResolveInfo): void {
-    if (this.stopped) throw this.stopped;
+  /** Before a field resolves: false once the request is over its allowance (then `stopped` says why). */
+  enter(info: GraphQLResolveInfo): boolean {
+    if (this.stopped) return false;
     this.bytes += info.fieldName.length + 4;
     if (this.bytes > this.limits.maxResponseBytes) {
       this.stop(`the answer grew past ${this.limits.maxResponseBytes} bytes and was stopped; ask for less (smaller pages, fewer fields)`, "maxResponseBytes");
     } else if (Date.now() > this.deadline) {
       this.stop(`the request ran longer than ${this.limits.maxExecutionMs} ms and was stopped; ask for less (smaller pages, fewer fields)`, "maxExecutionMs");
     }
+    return !this.stopped;
   }
 
   /** A resolved leaf's share of the answer. */
@@ -42,9 +43,8 @@ export class ExecutionBudget {
     this.bytes += typeof value === "string" ? value.length + 2 : 8;
   }
 
-  private stop(message: string, limit: keyof ExecutionLimits): never {
+  private stop(message: string, limit: keyof ExecutionLimits): void {
     this.stopped = new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", limit, max: this.limits[limit] } });
-    throw this.stopped;
   }
 }
 
@@ -66,7 +66,11 @@ export function enforceExecutionBudgets(schema: GraphQLSchema): void {
       field.resolve = (source, args, context: Budgeted | undefined, info) => {
         const budget = context?.budget;
         if (!budget || info.operation.operation === "mutation") return resolve(source, args, context, info);
-        budget.enter(info);
+        // A stopped field answers with a rejected promise, never a throw:
+        // graphql-js 16 abandons the promises of a list's earlier items when
+        // a later item throws synchronously in a non-null position, and their
+        // rejections would go unheard (an unhandled rejection ends Node).
+        if (!budget.enter(info)) return Promise.reject(budget.stopped);
         const value = resolve(source, args, context, info);
         if (value === null || typeof value !== "object") budget.leaf(value);
         return value;

@@ -158,3 +158,38 @@ describe.skipIf(!hasRealPostgres())("execution time", () => {
     }
   });
 });
+
+describe(`a stopped answer whose items are still loading (${backend})`, () => {
+  let svc: TestService;
+
+  beforeAll(async () => {
+    svc = await startTestService(backend, { maxResponseBytes: 3_000 });
+    await inBatches(svc, ["A", "B", "C"].map((c) => `createWarehouse(input: { code: "${c}", name: "${c}" }) { errors { code } }`));
+    const skus = Array.from({ length: 20 }, () => uniqueSku("STOP"));
+    await inBatches(svc, skus.map((s) => `createProduct(input: { sku: "${s}", name: "${s}", initialStock: 5 }) { errors { code } }`));
+    await inBatches(svc, skus.flatMap((s) => ["A", "B", "C"].map((c) => `receiveStock(input: { sku: "${s}", warehouse: "${c}", quantity: 5 }) { errors { code } }`)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it("leaves no promise rejected unheard (which would end the process), wherever in the list the stop falls", async () => {
+    const unheard: unknown[] = [];
+    const listen = (reason: unknown) => unheard.push(reason);
+    process.on("unhandledRejection", listen);
+    try {
+      // Moving the stop through the answer: inside a level, between products, at a warehouse or product still loading.
+      for (let k = 0; k < 12; k++) {
+        const aliases = Array.from({ length: k }, (_, i) => `s${i}: sku`).join(" ");
+        const r = await post(svc, `{ products(first: 20) { nodes { ${aliases} levels { id onHand warehouse { code name } product { sku name } } } } }`);
+        expect(r.errors![0].extensions).toMatchObject({ limit: "maxResponseBytes", max: 3_000 });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(unheard).toEqual([]);
+      expect((await post(svc, `{ products(first: 2) { nodes { sku } } }`)).errors).toBeUndefined();
+    } finally {
+      process.off("unhandledRejection", listen);
+    }
+  });
+});
