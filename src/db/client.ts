@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { PostgresPool } from "./postgres-pool.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -109,22 +110,37 @@ export function connectPostgres(url: string, options: postgres.Options<Record<st
   return postgres(u.toString(), { ...options, host: socketDir });
 }
 
-export async function openDatabase(opts: { url?: string; dataDir: string; poolSize: number; preparedStatements?: boolean }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir: string;
+  poolSize: number;
+  preparedStatements?: boolean;
+  /** Hears when the PostgreSQL pool starts over after its connections were lost. */
+  log?: (msg: string) => void;
+}): Promise<Database> {
   const logger = new CountingLogger();
   if (opts.url) {
-    const client = connectPostgres(opts.url, {
-      max: opts.poolSize,
-      onnotice: () => {},
-      connection: { application_name: "stock-service" },
-      prepare: opts.preparedStatements ?? true,
+    const url = opts.url;
+    const pool = new PostgresPool<Db>({
+      connect: (onclose) =>
+        connectPostgres(url, {
+          max: opts.poolSize,
+          onnotice: () => {},
+          connection: { application_name: "stock-service" },
+          prepare: opts.preparedStatements ?? true,
+          onclose,
+        }),
+      build: (client) =>
+        drizzlePostgres({
+          client: opts.preparedStatements === false ? client : preparedStatements(client),
+          schema,
+          casing: "snake_case",
+          logger,
+        }) as unknown as Db,
+      log: opts.log,
     });
-    const db = drizzlePostgres({
-      client: opts.preparedStatements === false ? client : preparedStatements(client),
-      schema,
-      casing: "snake_case",
-      logger,
-    }) as unknown as Db;
-    const u = new URL(opts.url);
+    const db = pool.db;
+    const u = new URL(url);
     return {
       db,
       kind: "postgres",
@@ -132,50 +148,45 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
       queryCount: () => logger.count,
       rows: async (query, executor = db) => rowsOf(await executor.execute(query)),
       session: async () => {
-        const conn = await client.reserve();
+        const { connection, first } = await pool.reserve("select 1");
+        try {
+          await first;
+        } catch (err) {
+          connection.release();
+          throw err;
+        }
         return {
-          query: async (text, params = []) => rowsOf(await conn.unsafe(text, params as never[])),
-          release: async () => conn.release(),
+          query: async (text, params = []) => rowsOf(await connection.statement(text, params)),
+          release: async () => connection.release(),
         };
       },
       pipelinedTransaction: async (work) => {
-        const conn = await client.reserve();
+        const { connection, first: begun } = await pool.reserve("begin");
+        begun.catch(() => {}); // a failed BEGIN fails what follows it too
         /** The transaction's end is on its way (COMMIT, or ROLLBACK if its last writes failed before it went). */
         let ending = false;
-        let commitIssued = false;
         // Statements run in the order they are issued on the connection.
-        const guarded = new Proxy(conn, {
-          get(target, key) {
-            if (key === "unsafe" && commitIssued) {
-              return () => Promise.reject(new StatementAfterCommit("a statement was issued after its transaction's COMMIT"));
-            }
-            // The pool's: the reserved connection uses them, and drizzle reads its type parsers there.
-            if (key === "options") return client.options;
-            const value: unknown = Reflect.get(target, key);
-            return typeof value === "function" ? value.bind(target) : value;
-          },
-        });
+        const conn = connection.client;
         const tx = drizzlePostgres({
-          client: opts.preparedStatements === false ? guarded : preparedStatements(guarded),
+          client: opts.preparedStatements === false ? conn : preparedStatements(conn),
           casing: "snake_case",
           logger,
         }) as unknown as Tx;
         const ended = (r: postgres.RowList<postgres.Row[]>) => {
           if (r.command !== "COMMIT") throw new Error(`the transaction ended with ${r.command}, not COMMIT`);
         };
-        const begun = conn.unsafe("begin");
-        begun.catch(() => {}); // a failed BEGIN fails what follows it too
         const commitWith: CommitWith = async <R,>(writes: () => Promise<R>): Promise<R> => {
           ending = true;
           let failed = false;
           // Issued after whatever `writes` issues at once (its statements reach
           // the driver in microtasks, before any immediate), and before the
           // driver flushes them. Writes that failed before reaching the
-          // database (a client-side error) turn it into ROLLBACK.
+          // database (a client-side error) turn it into ROLLBACK. A connection
+          // lost meanwhile refuses it.
           const end = new Promise<postgres.RowList<postgres.Row[]>>((resolve, reject) =>
             setImmediate(() => {
-              commitIssued = true;
-              conn.unsafe(failed ? "rollback" : "commit").then(resolve, reject);
+              connection.statement(failed ? "rollback" : "commit").then(resolve, reject);
+              connection.refuseFurther(new StatementAfterCommit("a statement was issued after its transaction's COMMIT"));
             }),
           );
           let written: Promise<R>;
@@ -194,16 +205,17 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
         try {
           const result = await work(tx, commitWith);
           await begun;
-          if (!ending) ended(await conn.unsafe("commit"));
+          if (!ending) ended(await connection.statement("commit"));
           return result;
         } catch (err) {
-          if (!ending) await conn.unsafe("rollback").catch(() => {});
+          // Refused (and not needed) if the connection is lost: the server rolls back.
+          if (!ending) await connection.statement("rollback").catch(() => {});
           throw err;
         } finally {
-          conn.release();
+          connection.release();
         }
       },
-      close: () => client.end({ timeout: 5 }),
+      close: () => pool.end(),
     };
   }
   const dir = resolve(opts.dataDir);

@@ -1,0 +1,106 @@
+// A reserved connection whose backend goes away (pg_terminate_backend: what a
+// fast shutdown or a failover does to every connection) must fail what runs on
+// it with a connection error, never take the process down, never hang, and
+// leave the pool usable. Before the fix each of these killed the test worker
+// (postgres.js writing to a null socket from a setImmediate) or hung.
+import postgres from "postgres";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase, type Tx } from "../../src/db/client.js";
+import { isConnectionError } from "../../src/db/errors.js";
+import { createTestDatabase, hasRealPostgres, type TestDatabase } from "../support/databases.js";
+
+describe.skipIf(!hasRealPostgres())("a reserved connection whose backend went away", () => {
+  let tdb: TestDatabase;
+  let database: Database;
+  let admin: postgres.Sql;
+  beforeAll(async () => {
+    tdb = await createTestDatabase("lostconn");
+    // Two connections: the pool must hand the closed one out again for the tests to mean anything.
+    database = await openDatabase({ url: tdb.url, dataDir: "unused", poolSize: 2 });
+    await database.rows(sql`create table t (id int primary key)`);
+    admin = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await database?.close();
+    await tdb?.drop();
+  });
+
+  const pidOf = async (tx: Tx) => (await database.rows<{ pid: number }>(sql`select pg_backend_pid() as pid`, tx))[0]!.pid;
+  /** Terminates the backend and waits until the client has seen its connection close. */
+  const terminate = async (pid: number) => {
+    await admin`select pg_terminate_backend(${pid})`;
+    while ((await admin`select 1 from pg_stat_activity where pid = ${pid}`).length > 0) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  const ids = async () => (await database.rows<{ id: number }>(sql`select id from t order by id`)).map((r) => r.id);
+  /** The pool still serves, on every connection: as many statements at once as it has connections, twice. */
+  const poolServes = async () => {
+    for (let i = 0; i < 2; i++) {
+      const rows = await Promise.all([1, 2, 3].map((n) => database.rows<{ n: number }>(sql`select ${n}::int as n, pg_sleep(0.05)`)));
+      expect(rows.map((r) => r[0]!.n)).toEqual([1, 2, 3]);
+    }
+  };
+
+  it("a statement issued after the connection closed while idle fails with a connection error; nothing of the transaction stays", async () => {
+    const failure = await database
+      .pipelinedTransaction(async (tx) => {
+        await tx.execute(sql`insert into t (id) values (1)`);
+        await terminate(await pidOf(tx));
+        await tx.execute(sql`insert into t (id) values (2)`);
+      })
+      .catch((err: unknown) => err);
+    expect(isConnectionError(failure)).toBe(true);
+    await poolServes();
+    expect(await ids()).toEqual([]);
+  });
+
+  it("statements in flight and queued behind them settle with a connection error instead of hanging", async () => {
+    const failure = await database
+      .pipelinedTransaction(async (tx) => {
+        const pid = await pidOf(tx);
+        // New statements with parameters are described first: the rest wait in the reserved handle.
+        const inFlight = [1, 2, 3].map((n) => tx.execute(sql`select pg_sleep(${0.5 + n / 100}::float8), ${n}::int`));
+        setTimeout(() => void admin`select pg_terminate_backend(${pid})`.execute(), 100);
+        await Promise.all(inFlight);
+      })
+      .catch((err: unknown) => err);
+    expect(isConnectionError(failure)).toBe(true);
+    await poolServes();
+  });
+
+  it("commitWith on a lost connection refuses its writes and the COMMIT it would send from an immediate", async () => {
+    const failure = await database
+      .pipelinedTransaction(async (tx, commitWith) => {
+        await tx.execute(sql`insert into t (id) values (3)`);
+        await terminate(await pidOf(tx));
+        return commitWith(() => Promise.all([tx.execute(sql`insert into t (id) values (4)`)]));
+      })
+      .catch((err: unknown) => err);
+    expect(isConnectionError(failure)).toBe(true);
+    await poolServes();
+    expect(await ids()).toEqual([]);
+  });
+
+  it("a session whose connection closed refuses queries; releasing it leaves the pool working", async () => {
+    const session = await database.session();
+    const [row] = await session.query<{ pid: number }>("select pg_backend_pid() as pid");
+    await terminate(row!.pid);
+    const failure = await session.query("select 1").catch((err: unknown) => err);
+    expect(isConnectionError(failure)).toBe(true);
+    await session.release();
+    await poolServes();
+    const next = await database.session();
+    expect(await next.query("select 1 as one")).toEqual([{ one: 1 }]);
+    await next.release();
+  });
+
+  it("transactions after the losses commit as before", async () => {
+    await database.pipelinedTransaction(async (tx, commitWith) => {
+      await tx.execute(sql`insert into t (id) values (10)`);
+      return commitWith(() => Promise.all([tx.execute(sql`insert into t (id) values (11)`)]));
+    });
+    expect(await ids()).toEqual([10, 11]);
+  });
+});
