@@ -60,3 +60,6 @@ export function isConnectionError(err: unknown): boolean {
   }
   return false;
 }
+
+/** A statement issued on a pipelined transaction after its COMMIT. */
+export class StatementAfterCommit extends Error {}

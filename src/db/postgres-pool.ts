@@ -1,38 +1,41 @@
 import type postgres from "postgres";
+import { type ArrayTypes, giveArrayTypes } from "./array-types.js";
 import { isConnectionError } from "./errors.js";
-import { PoolCloses, ReservedConnection, type Statement } from "./reserved-connection.js";
 
 /** One postgres.js client and what is built on it. */
 interface Generation<D> {
   readonly sql: postgres.Sql;
-  readonly closes: PoolCloses;
   /** Built on `sql` by the caller (drizzle). */
   readonly db: D;
   /** A statement has succeeded on it: it reached the database at least once. */
   up: boolean;
+  /** Replaced: it may not open connections any more. */
+  retired: boolean;
 }
 
 export interface PostgresPoolOptions<D> {
-  /** A new postgres.js client; `onclose` must be passed on as its option of that name. */
-  connect(onclose: (connectionId: number) => void): postgres.Sql;
+  /** A new postgres.js client whose connections may be opened while `mayConnect()` says so. */
+  connect(mayConnect: () => boolean): postgres.Sql;
   /** What is built on a client (drizzle), given the client with its statements observed. */
   build(client: postgres.Sql): D;
+  arrayTypes: ArrayTypes;
   /** Told when the pool starts over on a fresh client. */
   log?: (msg: string) => void;
 }
 
 /**
- * How long a replaced client's statements and reserved connections may take
- * to finish. A connection lost while a statement ran never counts as idle to
- * postgres.js, so a replaced client usually takes all of it.
+ * How long a replaced client's statements may take to finish; then what is
+ * left fails with a connection error. A connection lost while a statement
+ * ran never counts as idle to postgres.js, so a replaced client usually takes
+ * all of it.
  */
-const RETIRE_TIMEOUT_S = 10;
+const RETIRE_TIMEOUT_S = 2;
 /** How long end() waits for replaced clients (they end by themselves later). */
 const END_WAIT_MS = 5000;
 
 /**
- * The pool of PostgreSQL connections: a postgres.js client, replaced by a
- * fresh one once its connections were lost.
+ * The connections for single statements (everything outside a transaction):
+ * a postgres.js pool, replaced by a fresh one once its connections were lost.
  *
  * postgres.js 3.4.9 keeps a connection's state across a close and the
  * reconnect that follows: the error of the statement that was running fails
@@ -40,15 +43,14 @@ const END_WAIT_MS = 5000;
  * leaves the connection unable to write again (its every later use waits for
  * connect_timeout, then fails). So once a statement fails with a connection
  * error on a client that had reached the database, the next statements go to
- * a fresh client, and the old one is ended (what still runs on it may finish).
- * A client that never reached the database is kept: a failed connection
- * attempt leaves no such state, and while the database is down every
- * attempt fails at once.
+ * a fresh client, and the old one opens no connection again: what still runs
+ * on it may finish, what waits for a connection fails at once. A client that
+ * never reached the database is kept: a failed connection attempt leaves no
+ * such state, and while the database is down every attempt fails at once.
  */
 export class PostgresPool<D extends object> {
   private current: Generation<D>;
   private readonly retiring = new Set<Promise<void>>();
-  private renewals = 0;
 
   /** What is built on the current client (drizzle): each access goes to the client current then. */
   readonly db: D;
@@ -64,30 +66,9 @@ export class PostgresPool<D extends object> {
     });
   }
 
-  /** The current postgres.js client (its options hold drizzle's type parsers). */
-  get client(): postgres.Sql {
-    return this.current.sql;
-  }
-
-  /** Times the pool started over on a fresh client. */
-  get restarts(): number {
-    return this.renewals;
-  }
-
-  /** A connection of its own from the current client, with `first` sent on it at once (see ReservedConnection). */
-  async reserve(first: string): Promise<{ connection: ReservedConnection; first: Statement }> {
-    const gen = this.current;
-    try {
-      const reserved = await ReservedConnection.reserve(gen.sql, gen.closes, first, (err) => this.failed(gen, err));
-      reserved.first.then(
-        () => (gen.up = true),
-        () => {},
-      );
-      return reserved;
-    } catch (err) {
-      this.failed(gen, err);
-      throw err;
-    }
+  /** Takes note of a connection error met elsewhere (a pinned connection lost): the pool's own are suspect too. */
+  connectionLost(err: unknown): void {
+    this.failed(this.current, err);
   }
 
   async end(): Promise<void> {
@@ -98,16 +79,16 @@ export class PostgresPool<D extends object> {
   }
 
   private generation(): Generation<D> {
-    const closes = new PoolCloses();
-    const sql = this.opts.connect(closes.closed);
-    const gen = { sql, closes, up: false } as Generation<D> & { db: D };
-    gen.db = this.opts.build(this.observed(sql, gen));
+    const gen = { up: false, retired: false } as Generation<D> & { sql: postgres.Sql; db: D };
+    gen.sql = this.opts.connect(() => !gen.retired);
+    giveArrayTypes(gen.sql, this.opts.arrayTypes);
+    gen.db = this.opts.build(this.observed(gen));
     return gen;
   }
 
-  /** `sql` as drizzle gets it: each statement's outcome tells whether the client works. */
-  private observed(sql: postgres.Sql, gen: Generation<D>): postgres.Sql {
-    return new Proxy(sql, {
+  /** The client as drizzle gets it: each statement's outcome tells whether the client works. */
+  private observed(gen: Generation<D>): postgres.Sql {
+    return new Proxy(gen.sql, {
       get: (target, key) => {
         if (key === "unsafe") {
           return (text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
@@ -129,8 +110,8 @@ export class PostgresPool<D extends object> {
 
   private failed(gen: Generation<D>, err: unknown): void {
     if (gen !== this.current || !gen.up || !isConnectionError(err)) return;
+    gen.retired = true;
     this.current = this.generation();
-    this.renewals++;
     this.opts.log?.(`database: connections lost (${(err as Error)?.message ?? String(err)}); continuing on fresh ones`);
     const retired = gen.sql
       .end({ timeout: RETIRE_TIMEOUT_S })
