@@ -1,0 +1,303 @@
+// PostgreSQL restarted under the service (a minor upgrade, a restart for a
+// setting, a managed database's failover): the service process must stay up,
+// serve again as soon as the database does, lose nothing it acknowledged, and
+// deliver every committed movement to every subscriber once. The cluster is
+// this file's own (the other files' one is never restarted), restarted with
+// pg_ctl as the postgres user; the services run as processes of their own so
+// that a crash shows as an exit.
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "../../src/db/client.js";
+import { CLEAN, checkInvariants } from "../support/invariants.js";
+import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
+import { type ServiceProcess, spawnService, TEST_ADMIN_KEY } from "../support/process.js";
+import { missingFromLedger, startReserveLoad } from "../support/reserve-load.js";
+import { type PostgresServer, startPostgresServer } from "../support/servers.js";
+import { uniqueSku } from "../support/service.js";
+import { type Collected, collect, settle, wsClient } from "../support/ws-client.js";
+import { hasRealPostgres, hasRealRedis } from "../support/databases.js";
+
+const CHANGES = `subscription($skus:[String!],$after:String){ stockChanged(skus:$skus, after:$after){
+  sequence movement{ type version orderId } } }`;
+
+/** How long the service may take to serve again once the database does. */
+const BACK_WITHIN_MS = 10_000;
+
+describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted under the service", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  let pg: PostgresServer;
+  let redis: PrivateRedis;
+  let database: Database;
+  const services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    pg = await startPostgresServer(cleanups);
+    redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    // Migrated by the first service; the test reads the ledger through its own pool.
+    database = await openDatabase({ url: pg.url, dataDir: "unused", poolSize: 2 });
+    cleanups.push(() => database.close());
+  });
+  // Every test runs its own instances: one left running would lead the relay for the next.
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((s) => s.stop()));
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  });
+
+  const waitFor = async (what: string, done: () => boolean, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${services.map((s) => s.output().slice(-2000)).join("\n---\n")}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const spawn = async (env: Record<string, string> = {}) => {
+    const s = await spawnService({ DATABASE_URL: pg.url, EXPIRY_SWEEP_MS: "300", ...env });
+    services.push(s);
+    return s;
+  };
+
+  /** Fails with the process's log if it has exited. */
+  const alive = (s: ServiceProcess) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) {
+      throw new Error(`service ${s.pid} exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.output().slice(-4000)}`);
+    }
+  };
+
+  /** Resolves once a read and a write both succeed again (the database is back for the service too). */
+  const servesAgain = async (s: ServiceProcess, sku: string) => {
+    const deadline = Date.now() + BACK_WITHIN_MS;
+    for (;;) {
+      alive(s);
+      const r = await fetch(s.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_KEY}` },
+        body: JSON.stringify({
+          query: `mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ id } } }`,
+          variables: { i: { orderId: `${sku}-probe-${Date.now()}`, items: [{ sku, quantity: 1 }] } },
+        }),
+        signal: AbortSignal.timeout(BACK_WITHIN_MS),
+      })
+        .then((res) => res.json() as Promise<{ data?: { reserveStock?: { reservation?: unknown } } }>)
+        .catch((err: Error) => ({ failed: String(err) }));
+      if ("data" in r && r.data?.reserveStock?.reservation) return;
+      if (Date.now() > deadline) {
+        throw new Error(`not serving ${BACK_WITHIN_MS} ms after the database came back; last answer ${JSON.stringify(r)}\n${s.output().slice(-6000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  const createProduct = async (s: ServiceProcess, sku: string) => {
+    const r = await s.gql(`mutation($i:CreateProductInput!){ createProduct(input:$i){ errors{ code } } }`, {
+      i: { sku, name: sku, initialStock: 1_000_000 },
+    });
+    expect(r.data?.createProduct.errors).toEqual([]);
+    const [m] = await database.rows<{ id: string }>(sql`select m.id::text from stock_movements m join products p on p.id = m.product_id where p.sku = ${sku}`);
+    return m!.id; // its RECEIVE: subscribers resume after it
+  };
+
+  /** The movements of `sku` after its first, as the ledger has them. */
+  const ledgerOf = async (sku: string) =>
+    database.rows<{ id: string; version: number }>(
+      sql`select m.id::text, m.version from stock_movements m join products p on p.id = m.product_id where p.sku = ${sku} and m.version > 1 order by m.id`,
+    );
+
+  /** Every subscriber got every committed movement of `sku` once (after dropping repeats by sequence), in version order. */
+  const everyoneGotEverything = async (subs: Collected<any>[], sku: string) => {
+    const ledger = await ledgerOf(sku);
+    for (const sub of subs) {
+      await sub.until((items) => new Set(items.map((i) => i.stockChanged.sequence)).size >= ledger.length, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message} of ${ledger.length}:\n${services.map((s) => s.output().slice(-6000)).join("\n---\n")}`);
+      });
+      await settle(300);
+      expect(sub.errors).toEqual([]);
+      const seen = new Map<string, number>();
+      for (const i of sub.items) seen.set(i.stockChanged.sequence, i.stockChanged.movement.version);
+      expect([...seen.keys()]).toEqual(ledger.map((m) => m.id));
+      expect([...seen.values()]).toEqual(ledger.map((m) => m.version));
+    }
+  };
+
+  const invariantsHold = async () => expect(await checkInvariants(database)).toEqual(CLEAN);
+
+  it("one instance under load, restarted with -m fast and -m immediate: it stays up, serves again, loses nothing acknowledged", async () => {
+    const a = await spawn();
+    const sku = uniqueSku("ONE");
+    const after = await createProduct(a, sku);
+    const client = wsClient(a.url, TEST_ADMIN_KEY);
+    const sub = collect(client, CHANGES, { skus: [sku], after });
+    await settle(300);
+    const load = startReserveLoad({ urls: [a.url], key: TEST_ADMIN_KEY, sku, prefix: sku, concurrency: 8 });
+    try {
+      for (const mode of ["fast", "immediate", "fast", "immediate"] as const) {
+        await load.more(50);
+        await pg.restart(mode);
+        await servesAgain(a, sku);
+        alive(a);
+      }
+      await load.more(50);
+    } finally {
+      await load.stop();
+    }
+    expect(load.unexpected).toEqual([]);
+    expect(load.unavailable).toBeGreaterThan(0); // the restarts did meet requests
+    expect(await missingFromLedger(pg.url, load.acknowledged)).toEqual([]);
+    await invariantsHold();
+    await everyoneGotEverything([sub], sku);
+    sub.stop();
+    await client.dispose();
+    alive(a);
+  });
+
+  it("two instances with Redis and subscribers on both, restarted with -m fast and -m immediate", async () => {
+    const env = { REDIS_URL: redis.url };
+    const a = await spawn(env);
+    const b = await spawn(env);
+    const sku = uniqueSku("TWO");
+    const after = await createProduct(a, sku);
+    const clients = [wsClient(a.url, TEST_ADMIN_KEY), wsClient(b.url, TEST_ADMIN_KEY)];
+    const subs = clients.flatMap((c) => [collect(c, CHANGES, { skus: [sku], after }), collect(c, CHANGES, { skus: [sku], after })]);
+    await settle(300);
+    const load = startReserveLoad({ urls: [a.url, b.url], key: TEST_ADMIN_KEY, sku, prefix: sku, concurrency: 8 });
+    try {
+      for (const mode of ["immediate", "fast"] as const) {
+        await load.more(50);
+        await pg.restart(mode);
+        await Promise.all([servesAgain(a, sku), servesAgain(b, sku)]);
+      }
+      await load.more(50);
+    } finally {
+      await load.stop();
+    }
+    expect(load.unexpected).toEqual([]);
+    expect(await missingFromLedger(pg.url, load.acknowledged)).toEqual([]);
+    await invariantsHold();
+    await everyoneGotEverything(subs, sku);
+    subs.forEach((s) => s.stop());
+    await Promise.all(clients.map((c) => c.dispose()));
+    alive(a);
+    alive(b);
+    // Someone leads the relay again.
+    expect((a.output() + b.output()).match(/relay: leading/g)!.length).toBeGreaterThan(2);
+  });
+
+  it("a restart while a coalesced batch is between its first statements and its COMMIT", async () => {
+    const sku = uniqueSku("BATCH");
+    const paused = `${sku}-paused`;
+    const a = await spawn({ STOCK_FAULT_PAUSE_BEFORE_COMMIT: paused, STOCK_FAULT_PAUSE_MS: "3000" });
+    const after = await createProduct(a, sku);
+    const client = wsClient(a.url, TEST_ADMIN_KEY);
+    const sub = collect(client, CHANGES, { skus: [sku], after });
+    await settle(300);
+    const reserve = (orderId: string) =>
+      a.gql(`mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ orderId } } }`, { i: { orderId, items: [{ sku, quantity: 1 }] } });
+    // The paused order holds its batch (its claims made, its level locked) while others queue behind it.
+    const answers = Promise.all([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`].map(reserve));
+    await waitFor("the batch to pause", () => a.output().includes(`reserve batch with ${paused}: pausing`));
+    await pg.restart("fast");
+    const results = await answers;
+    alive(a);
+    // Each is either reserved (the batch failed as a whole, then each ran alone) or told to retry.
+    for (const r of results) {
+      if (!r.data?.reserveStock?.reservation) expect({ status: r.status, code: r.errors?.[0]?.extensions?.code }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
+    }
+    await servesAgain(a, sku);
+    // Retried with the same orderIds, every one of them is reserved exactly once.
+    const retried = await Promise.all([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`].map(reserve));
+    expect(retried.map((r) => r.data?.reserveStock?.reservation?.orderId)).toEqual([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`]);
+    expect(await missingFromLedger(pg.url, [paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`])).toEqual([]);
+    // The batch's connection was lost under it (and the pool started over).
+    const log = a.output();
+    expect(log.indexOf("database: connections lost", log.indexOf(`reserve batch with ${paused}: pausing`))).toBeGreaterThan(0);
+    await invariantsHold();
+    await everyoneGotEverything([sub], sku);
+    sub.stop();
+    await client.dispose();
+  });
+
+  it("a restart while the relay is publishing: subscribers on both instances still get every movement once", async () => {
+    const sku = uniqueSku("RELAY");
+    const paused = `${sku}-paused`;
+    const env = { REDIS_URL: redis.url };
+    // A starts first and leads the relay; it pauses before publishing the paused order's movement.
+    const a = await spawn({ ...env, STOCK_FAULT_PAUSE_BEFORE_PUBLISH: paused, STOCK_FAULT_PAUSE_MS: "3000" });
+    await settle(500);
+    const b = await spawn(env);
+    const after = await createProduct(a, sku);
+    const clients = [wsClient(a.url, TEST_ADMIN_KEY), wsClient(b.url, TEST_ADMIN_KEY)];
+    const subs = clients.map((c) => collect(c, CHANGES, { skus: [sku], after }));
+    await settle(300);
+    const r = await a.gql(`mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ orderId } } }`, {
+      i: { orderId: paused, items: [{ sku, quantity: 1 }] },
+    });
+    expect(r.data?.reserveStock?.reservation?.orderId).toBe(paused);
+    await waitFor("the relay to pause", () => a.output().includes("relay: pausing"));
+    const load = startReserveLoad({ urls: [a.url, b.url], key: TEST_ADMIN_KEY, sku, prefix: sku, concurrency: 4 });
+    try {
+      await pg.restart("immediate");
+      await Promise.all([servesAgain(a, sku), servesAgain(b, sku)]);
+      await load.more(40);
+    } finally {
+      await load.stop();
+    }
+    expect(load.unexpected).toEqual([]);
+    expect(await missingFromLedger(pg.url, [...load.acknowledged, paused])).toEqual([]);
+    await everyoneGotEverything(subs, sku);
+    await invariantsHold();
+    subs.forEach((s) => s.stop());
+    await Promise.all(clients.map((c) => c.dispose()));
+    alive(a);
+    alive(b);
+  });
+
+  it("while the database is down: /readyz is 503, requests fail at once with 503 SERVICE_UNAVAILABLE and Retry-After, subscribers stay connected; then all is back", async () => {
+    const a = await spawn();
+    const sku = uniqueSku("DOWN");
+    const after = await createProduct(a, sku);
+    let closed: number | null = null;
+    const client = wsClient(a.url, TEST_ADMIN_KEY, { onClose: (code) => (closed = code) });
+    const sub = collect(client, CHANGES, { skus: [sku], after });
+    await settle(300);
+    const readyz = a.url.replace("/graphql", "/readyz");
+    expect((await fetch(readyz)).status).toBe(200);
+
+    await pg.stop("fast");
+    try {
+      // Past the API key cache too: the key lookup itself meets the outage.
+      await settle(2500);
+      const ready = await fetch(readyz, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: "unavailable", checks: { database: false } });
+      for (const query of [`{ products(first: 5) { nodes { sku } } }`, `{ checkStock(items: [{ sku: "${sku}", quantity: 1 }]) { available } }`]) {
+        for (const key of [TEST_ADMIN_KEY, undefined]) {
+          const res = await fetch(a.url, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+            body: JSON.stringify({ query }),
+            signal: AbortSignal.timeout(5000),
+          });
+          expect(res.status).toBe(503);
+          expect(res.headers.get("retry-after")).toBe("1");
+          const body = (await res.json()) as { errors: Array<{ message: string; extensions: Record<string, unknown> }> };
+          expect(body.errors.map((e) => e.extensions.code)).toEqual(["SERVICE_UNAVAILABLE"]);
+          expect(body.errors[0]!.message).toContain("retry");
+        }
+      }
+      alive(a);
+    } finally {
+      await pg.start();
+    }
+    await servesAgain(a, sku);
+    expect((await fetch(readyz)).status).toBe(200);
+    expect(closed).toBeNull();
+    await everyoneGotEverything([sub], sku); // the probe reserves, committed after the database returned
+    sub.stop();
+    await client.dispose();
+    alive(a);
+  });
+});
