@@ -12,7 +12,7 @@ import { type Database, openDatabase } from "../../src/db/client.js";
 import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
 import { type ServiceProcess, spawnService, TEST_ADMIN_KEY } from "../support/process.js";
-import { missingFromLedger, startReserveLoad } from "../support/reserve-load.js";
+import { missingFromLedger, servesAgain, startReserveLoad } from "../support/reserve-load.js";
 import { type PostgresServer, startPostgresServer } from "../support/servers.js";
 import { uniqueSku } from "../support/service.js";
 import { type Collected, collect, settle, wsClient } from "../support/ws-client.js";
@@ -68,28 +68,11 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     }
   };
 
-  /** Resolves once a read and a write both succeed again (the database is back for the service too). */
-  const servesAgain = async (s: ServiceProcess, sku: string) => {
-    const deadline = Date.now() + BACK_WITHIN_MS;
-    for (;;) {
-      alive(s);
-      const r = await fetch(s.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TEST_ADMIN_KEY}` },
-        body: JSON.stringify({
-          query: `mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ id } } }`,
-          variables: { i: { orderId: `${sku}-probe-${Date.now()}`, items: [{ sku, quantity: 1 }] } },
-        }),
-        signal: AbortSignal.timeout(BACK_WITHIN_MS),
-      })
-        .then((res) => res.json() as Promise<{ data?: { reserveStock?: { reservation?: unknown } } }>)
-        .catch((err: Error) => ({ failed: String(err) }));
-      if ("data" in r && r.data?.reserveStock?.reservation) return;
-      if (Date.now() > deadline) {
-        throw new Error(`not serving ${BACK_WITHIN_MS} ms after the database came back; last answer ${JSON.stringify(r)}\n${s.output().slice(-6000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  /** Resolves once the service serves reserves again. */
+  const servedAgain = async (s: ServiceProcess, sku: string) => {
+    await servesAgain({ url: s.url, key: TEST_ADMIN_KEY, sku, withinMs: BACK_WITHIN_MS, alive: () => alive(s) }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${s.output().slice(-6000)}`);
+    });
   };
 
   const createProduct = async (s: ServiceProcess, sku: string) => {
@@ -137,7 +120,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
       for (const mode of ["fast", "immediate", "fast", "immediate"] as const) {
         await load.more(50);
         await pg.restart(mode);
-        await servesAgain(a, sku);
+        await servedAgain(a, sku);
         alive(a);
       }
       await load.more(50);
@@ -168,7 +151,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
       for (const mode of ["immediate", "fast"] as const) {
         await load.more(50);
         await pg.restart(mode);
-        await Promise.all([servesAgain(a, sku), servesAgain(b, sku)]);
+        await Promise.all([servedAgain(a, sku), servedAgain(b, sku)]);
       }
       await load.more(50);
     } finally {
@@ -206,7 +189,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     for (const r of results) {
       if (!r.data?.reserveStock?.reservation) expect({ status: r.status, code: r.errors?.[0]?.extensions?.code }).toEqual({ status: 503, code: "SERVICE_UNAVAILABLE" });
     }
-    await servesAgain(a, sku);
+    await servedAgain(a, sku);
     // Retried with the same orderIds, every one of them is reserved exactly once.
     const retried = await Promise.all([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`].map(reserve));
     expect(retried.map((r) => r.data?.reserveStock?.reservation?.orderId)).toEqual([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`]);
@@ -240,7 +223,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     const load = startReserveLoad({ urls: [a.url, b.url], key: TEST_ADMIN_KEY, sku, prefix: sku, concurrency: 4 });
     try {
       await pg.restart("immediate");
-      await Promise.all([servesAgain(a, sku), servesAgain(b, sku)]);
+      await Promise.all([servedAgain(a, sku), servedAgain(b, sku)]);
       await load.more(40);
     } finally {
       await load.stop();
@@ -292,7 +275,7 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     } finally {
       await pg.start();
     }
-    await servesAgain(a, sku);
+    await servedAgain(a, sku);
     expect((await fetch(readyz)).status).toBe(200);
     expect(closed).toBeNull();
     await everyoneGotEverything([sub], sku); // the probe reserves, committed after the database returned

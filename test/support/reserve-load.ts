@@ -106,6 +106,29 @@ export function startReserveLoad(opts: {
   };
 }
 
+/**
+ * Resolves with how long it took until a reserve (of one unit of `sku`, a
+ * fresh orderId) succeeded again; rejects after `withinMs`, or at once if
+ * `alive()` says the service has gone.
+ */
+export async function servesAgain(opts: { url: string; key: string; sku: string; withinMs: number; alive: () => void }): Promise<number> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    opts.alive();
+    const answer = await fetch(opts.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${opts.key}` },
+      body: JSON.stringify({ query: RESERVE, variables: { i: { orderId: `${opts.sku}-probe-${started}-${attempt}`, items: [{ sku: opts.sku, quantity: 1 }] } } }),
+      signal: AbortSignal.timeout(opts.withinMs),
+    })
+      .then((res) => res.json() as Promise<{ data?: { reserveStock?: { reservation?: unknown } } }>)
+      .catch((err: Error) => ({ failed: String(err) }));
+    if ("data" in answer && answer.data?.reserveStock?.reservation) return Date.now() - started;
+    if (Date.now() - started > opts.withinMs) throw new Error(`not serving ${opts.withinMs} ms after the database came back; last answer ${JSON.stringify(answer)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The acknowledged orders that have no ACTIVE reservation with its RESERVE movement in the database. */
 export async function missingFromLedger(databaseUrl: string, orderIds: Iterable<string>): Promise<string[]> {
   const ids = [...orderIds];
