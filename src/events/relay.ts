@@ -24,8 +24,6 @@ export interface RelayOptions {
   recordEveryMs: number;
   /** Test-only: stop right before publishing, as if the process died there. */
   haltBeforePublish: boolean;
-  /** Test-only: wait `ms` before publishing a batch with a movement of `orderId` (a database restart lands there). */
-  pauseBeforePublish?: { orderId: string; ms: number } | null;
   log: (msg: string) => void;
   debug?: (msg: string) => void;
 }
@@ -189,11 +187,6 @@ export class LedgerRelay {
       if (this.opts.haltBeforePublish && batch.events.length > 0) {
         this.opts.log("relay: halting before publish (fault injection)");
         await new Promise(() => {});
-      }
-      const pause = this.opts.pauseBeforePublish;
-      if (pause && batch.events.some((e) => e.kind === "movement" && e.movement.orderId === pause.orderId)) {
-        this.opts.log(`relay: pausing ${pause.ms} ms before publishing (fault injection)`);
-        await new Promise((r) => setTimeout(r, pause.ms));
       }
       try {
         await this.bus.publish(LEDGER_TOPIC, batch);

@@ -170,19 +170,41 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
   });
 
   it("a restart while a coalesced batch is between its first statements and its COMMIT", async () => {
+    const a = await spawn();
     const sku = uniqueSku("BATCH");
-    const paused = `${sku}-paused`;
-    const a = await spawn({ STOCK_FAULT_PAUSE_BEFORE_COMMIT: paused, STOCK_FAULT_PAUSE_MS: "3000" });
     const after = await createProduct(a, sku);
     const client = wsClient(a.url, TEST_ADMIN_KEY);
     const sub = collect(client, CHANGES, { skus: [sku], after });
     await settle(300);
+    // The test holds the level's row lock: a batch claims its orders, then waits for the lock in its UPDATE.
+    const locker = postgres(pg.url, { max: 1, onnotice: () => {} });
+    let unlock!: () => void;
+    const held = locker
+      .begin(async (tx) => {
+        await tx`select l.id from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} for update of l`;
+        await new Promise<void>((r) => (unlock = r));
+      })
+      .catch(() => {}); // the restart ends it
+    await waitFor("the test to hold the lock", () => unlock !== undefined);
+    const orders = [1, 2, 3, 4].map((n) => `${sku}-${n}`);
     const reserve = (orderId: string) =>
       a.gql(`mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ orderId } } }`, { i: { orderId, items: [{ sku, quantity: 1 }] } });
-    // The paused order holds its batch (its claims made, its level locked) while others queue behind it.
-    const answers = Promise.all([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`].map(reserve));
-    await waitFor("the batch to pause", () => a.output().includes(`reserve batch with ${paused}: pausing`));
+    const answers = Promise.all(orders.map(reserve));
+    const waitingForTheLock = async () =>
+      Number(
+        (
+          await database.rows<{ n: string }>(
+            sql`select count(*) as n from pg_stat_activity where application_name = 'stock-service' and wait_event_type = 'Lock' and query like '%stock_levels%'`,
+          )
+        )[0]!.n,
+      );
+    for (let n = 0; (await waitingForTheLock()) === 0; n++) {
+      if (n > 300) throw new Error(`no batch waits for the level's lock:\n${a.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await pg.restart("fast");
+    await held;
+    await locker.end({ timeout: 1 });
     const results = await answers;
     alive(a);
     // Each is either reserved (the batch failed as a whole, then each ran alone) or told to retry.
@@ -191,12 +213,9 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     }
     await servedAgain(a, sku);
     // Retried with the same orderIds, every one of them is reserved exactly once.
-    const retried = await Promise.all([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`].map(reserve));
-    expect(retried.map((r) => r.data?.reserveStock?.reservation?.orderId)).toEqual([paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`]);
-    expect(await missingFromLedger(pg.url, [paused, `${sku}-b1`, `${sku}-b2`, `${sku}-b3`])).toEqual([]);
-    // The batch's connection was lost under it (and the pool started over).
-    const log = a.output();
-    expect(log.indexOf("database: connections lost", log.indexOf(`reserve batch with ${paused}: pausing`))).toBeGreaterThan(0);
+    const retried = await Promise.all(orders.map(reserve));
+    expect(retried.map((r) => r.data?.reserveStock?.reservation?.orderId)).toEqual(orders);
+    expect(await missingFromLedger(pg.url, orders)).toEqual([]);
     await invariantsHold();
     await everyoneGotEverything([sub], sku);
     sub.stop();
@@ -205,31 +224,42 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
 
   it("a restart while the relay is publishing: subscribers on both instances still get every movement once", async () => {
     const sku = uniqueSku("RELAY");
-    const paused = `${sku}-paused`;
-    const env = { REDIS_URL: redis.url };
-    // A starts first and leads the relay; it pauses before publishing the paused order's movement.
-    const a = await spawn({ ...env, STOCK_FAULT_PAUSE_BEFORE_PUBLISH: paused, STOCK_FAULT_PAUSE_MS: "3000" });
+    const ownRedis = await startPrivateRedis();
+    cleanups.push(() => ownRedis.stop());
+    const env = { REDIS_URL: ownRedis.url };
+    // A starts first and leads the relay.
+    const a = await spawn({ ...env, LOG_LEVEL: "debug" });
     await settle(500);
     const b = await spawn(env);
     const after = await createProduct(a, sku);
     const clients = [wsClient(a.url, TEST_ADMIN_KEY), wsClient(b.url, TEST_ADMIN_KEY)];
     const subs = clients.map((c) => collect(c, CHANGES, { skus: [sku], after }));
     await settle(300);
-    const r = await a.gql(`mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ orderId } } }`, {
-      i: { orderId: paused, items: [{ sku, quantity: 1 }] },
-    });
-    expect(r.data?.reserveStock?.reservation?.orderId).toBe(paused);
-    await waitFor("the relay to pause", () => a.output().includes("relay: pausing"));
+    // Redis stops answering: the relay's publish of the next batch waits for it.
+    ownRedis.pause();
+    let resumed = false;
+    try {
+      const r = await a.gql(`mutation($i:ReserveStockInput!){ reserveStock(input:$i){ reservation{ orderId } } }`, {
+        i: { orderId: `${sku}-published`, items: [{ sku, quantity: 1 }] },
+      });
+      expect(r.data?.reserveStock?.reservation?.orderId).toBe(`${sku}-published`);
+      const [m] = await database.rows<{ id: string }>(sql`select id::text from stock_movements where order_id = ${`${sku}-published`}`);
+      await waitFor("the relay to publish the batch", () => new RegExp(`relay: batch \\(\\d+, \\d+\\] .*\\b${m!.id}\\b`).test(a.output()));
+      await pg.restart("immediate");
+      ownRedis.resume();
+      resumed = true;
+    } finally {
+      if (!resumed) ownRedis.resume();
+    }
     const load = startReserveLoad({ urls: [a.url, b.url], key: TEST_ADMIN_KEY, sku, prefix: sku, concurrency: 4 });
     try {
-      await pg.restart("immediate");
       await Promise.all([servedAgain(a, sku), servedAgain(b, sku)]);
       await load.more(40);
     } finally {
       await load.stop();
     }
     expect(load.unexpected).toEqual([]);
-    expect(await missingFromLedger(pg.url, [...load.acknowledged, paused])).toEqual([]);
+    expect(await missingFromLedger(pg.url, [...load.acknowledged, `${sku}-published`])).toEqual([]);
     await everyoneGotEverything(subs, sku);
     await invariantsHold();
     subs.forEach((s) => s.stop());
