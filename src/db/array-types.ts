@@ -8,7 +8,9 @@ import type postgres from "postgres";
  * postgres.js looks them up on every new connection, in a query nobody
  * awaits: if the connection dies during it, the rejection is unhandled and
  * the process ends. So our clients run with fetch_types off and are given the
- * types looked up once, by a client that exists for that one query.
+ * types looked up once, by a client that exists for that one query. A type
+ * created later (a migration's new enum) is not among them: send its arrays
+ * as text[] and cast, as the queries here do.
  */
 export interface ArrayTypes {
   /** Element type oid → array type oid. */

@@ -90,7 +90,12 @@ export async function openPostgresDatabase(opts: PostgresDatabaseOptions): Promi
     prepare: opts.preparedStatements ?? true,
     backoff: reconnectBackoff,
   };
-  const arrayTypes = await lookUpArrayTypes(connectPostgres(opts.url, { ...base, max: 1 }));
+  // Drizzle swaps some of a client's element parsers and serializers (dates,
+  // json) for its own; an array's are built on the element's, so the lookup's
+  // client gets them too.
+  const lookup = connectPostgres(opts.url, { ...base, max: 1 });
+  drizzlePostgres({ client: lookup });
+  const arrayTypes = await lookUpArrayTypes(lookup);
   const prepared = (client: postgres.Sql) => (opts.preparedStatements === false ? client : preparedStatements(client));
 
   const pool = new PostgresPool<Db>({
@@ -115,6 +120,7 @@ export async function openPostgresDatabase(opts: PostgresDatabaseOptions): Promi
         // Opened once: see PinnedConnection.
         socket: socketFactory(() => !opened && (opened = true), CONNECT_TIMEOUT_MS),
       } as never);
+      drizzlePostgres({ client: sql }); // its parsers, as on every client (sessions use it without drizzle)
       giveArrayTypes(sql, arrayTypes);
       return { sql, closed: new Promise<void>((resolve) => (closed = resolve)) };
     },
