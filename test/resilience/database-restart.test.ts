@@ -301,6 +301,14 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
           expect(body.errors[0]!.message).toContain("retry");
         }
       }
+      // A WebSocket connecting now is told to come back later.
+      let lateClose = 0;
+      const late = wsClient(a.url, TEST_ADMIN_KEY, { onClose: (code) => (lateClose = code) });
+      const lateSub = collect(late, CHANGES, { skus: [sku] });
+      await waitFor("the new WebSocket to be closed", () => lateClose !== 0, 5000);
+      expect(lateClose).toBe(1013);
+      lateSub.stop();
+      await late.dispose();
       alive(a);
     } finally {
       await pg.start();
