@@ -165,8 +165,9 @@ describe.skipIf(!hasRealPostgres() || !hasRealRedis())("PostgreSQL restarted und
     await Promise.all(clients.map((c) => c.dispose()));
     alive(a);
     alive(b);
-    // Someone leads the relay again.
-    expect((a.output() + b.output()).match(/relay: leading/g)!.length).toBeGreaterThan(2);
+    // The first leader's lock went with the first restart: someone led again (once or more,
+    // as a restart may come before or after the election that follows the one before).
+    expect((a.output() + b.output()).match(/relay: leading/g)!.length).toBeGreaterThanOrEqual(2);
   });
 
   it("a restart while a coalesced batch is between its first statements and its COMMIT", async () => {
