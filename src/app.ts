@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { ApiKeyService } from "./access/api-keys.service.js";
+import { repeatEvery } from "./background.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
@@ -68,6 +69,16 @@ async function prepare(database: Database, config: Config): Promise<string | nul
   return new ApiKeyService(database).bootstrap(config.adminApiKey);
 }
 
+/** A readiness check that takes longer than this counts as failed (a load balancer must not wait on it). */
+const READY_TIMEOUT_MS = 2000;
+
+/** Whether `work` succeeds within `ms`. */
+function withinMs(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([work.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+}
+
 /** The composition root: everything is connected here and nowhere else, and dispose() undoes it. */
 export async function start(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const database = await openDatabase({
@@ -75,6 +86,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     preparedStatements: config.databasePreparedStatements,
+    log: (m) => log.warn(m),
   });
   const cleanup: Array<() => Promise<void>> = [() => database.close()];
   const undo = async () => {
@@ -156,9 +168,9 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 });
     const ready = async (): Promise<Record<string, boolean>> => {
       const checks: Record<string, boolean> = {
-        database: await database.db.execute(sql`select 1`).then(() => true, () => false),
+        database: await withinMs(READY_TIMEOUT_MS, database.db.execute(sql`select 1`)),
       };
-      if (config.redisUrl) checks.redis = await bus.ping();
+      if (config.redisUrl) checks.redis = await withinMs(READY_TIMEOUT_MS, bus.ping().then((ok) => ok || Promise.reject(new Error("no PONG"))));
       return checks;
     };
     const maxBufferedBytes = config.wsMaxBufferedBytes;
@@ -177,7 +189,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     server.on("request", listener);
     const ws = attachWebSocket({ schema, gate, live, queryLimits, subscribe, origins, server, log, maxPayload: 1024 * 1024, maxBufferedBytes });
     // Revocation reaches open connections too, on every instance, within about a second.
-    const revocations = setInterval(() => void live.closeRevoked(keys).catch(() => {}), 1000).unref();
+    // While the database is unavailable it tries less often, and says so once.
+    const revocations = repeatEvery("API key revocation check", 1000, () => live.closeRevoked(keys).then(() => {}), (m) => log.warn(m));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
@@ -196,7 +209,7 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
       dispose: () =>
         (disposing ??= (async () => {
           drain();
-          clearInterval(revocations);
+          await revocations.stop();
           live.closeAll(ServerCloseCode.GoingAway, "server shutting down");
           await ws.dispose();
           log.info("shutdown: WebSockets closed");

@@ -5,8 +5,7 @@ import type { SQL } from "drizzle-orm";
 import type { Logger } from "drizzle-orm/logger";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import { openPostgresDatabase } from "./postgres-database.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -14,7 +13,11 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Executor = Db | Tx;
 
-/** A dedicated connection, for session state such as advisory locks and LISTEN. */
+/**
+ * A dedicated connection, for session state such as advisory locks and LISTEN.
+ * If the connection is lost (and the session state with it), every query
+ * fails with ConnectionLost from then on: release it and take a new one.
+ */
 export interface Session {
   query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   release(): Promise<void>;
@@ -51,8 +54,8 @@ export interface Database {
  */
 export type CommitWith = <R>(writes: () => Promise<R>) => Promise<R>;
 
-/** A statement issued on a pipelined transaction after its COMMIT. */
-export class StatementAfterCommit extends Error {}
+export { StatementAfterCommit } from "./errors.js";
+export { connectPostgres } from "./postgres-database.js";
 
 class CountingLogger implements Logger {
   count = 0;
@@ -67,144 +70,17 @@ export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
-/**
- * The postgres.js client as drizzle sees it, with every statement a named
- * prepared statement. Drizzle sends its statements unnamed, and postgres.js
- * describes an unnamed statement with parameters in a round trip of its own
- * before running it: two round trips per statement. Named ones are described
- * once per connection and then take one. The adapter covers the handles drizzle
- * gets inside transactions and savepoints too.
- */
-function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
-  return new Proxy(client, {
-    get(target, key) {
-      if (key === "unsafe") {
-        return (query: string, params?: never[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
-      }
-      if (key === "begin" || key === "savepoint") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          const method = Reflect.get(target, key) as (...a: unknown[]) => unknown;
-          return method.call(target, ...args, (tx: postgres.TransactionSql) => work(preparedStatements(tx)));
-        };
-      }
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/**
- * A postgres.js client for a DATABASE_URL. A Unix socket is named the libpq
- * way, by its directory in a `host` parameter
- * (`postgres://user@localhost:5432/db?host=/var/run/postgresql`): on the
- * database's own machine it costs less per round trip than TCP. postgres.js
- * alone would send such a parameter on as a server setting.
- */
-export function connectPostgres(url: string, options: postgres.Options<Record<string, postgres.PostgresType>>): postgres.Sql {
-  const u = new URL(url);
-  const socketDir = u.searchParams.get("host");
-  if (!socketDir?.startsWith("/")) return postgres(url, options);
-  u.searchParams.delete("host");
-  return postgres(u.toString(), { ...options, host: socketDir });
-}
-
-export async function openDatabase(opts: { url?: string; dataDir: string; poolSize: number; preparedStatements?: boolean }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir: string;
+  poolSize: number;
+  preparedStatements?: boolean;
+  /** Hears when PostgreSQL connections were lost and fresh ones are used. */
+  log?: (msg: string) => void;
+}): Promise<Database> {
   const logger = new CountingLogger();
   if (opts.url) {
-    const client = connectPostgres(opts.url, {
-      max: opts.poolSize,
-      onnotice: () => {},
-      connection: { application_name: "stock-service" },
-      prepare: opts.preparedStatements ?? true,
-    });
-    const db = drizzlePostgres({
-      client: opts.preparedStatements === false ? client : preparedStatements(client),
-      schema,
-      casing: "snake_case",
-      logger,
-    }) as unknown as Db;
-    const u = new URL(opts.url);
-    return {
-      db,
-      kind: "postgres",
-      description: `PostgreSQL ${u.searchParams.get("host") ?? u.hostname}:${u.port || 5432}${u.pathname}`,
-      queryCount: () => logger.count,
-      rows: async (query, executor = db) => rowsOf(await executor.execute(query)),
-      session: async () => {
-        const conn = await client.reserve();
-        return {
-          query: async (text, params = []) => rowsOf(await conn.unsafe(text, params as never[])),
-          release: async () => conn.release(),
-        };
-      },
-      pipelinedTransaction: async (work) => {
-        const conn = await client.reserve();
-        /** The transaction's end is on its way (COMMIT, or ROLLBACK if its last writes failed before it went). */
-        let ending = false;
-        let commitIssued = false;
-        // Statements run in the order they are issued on the connection.
-        const guarded = new Proxy(conn, {
-          get(target, key) {
-            if (key === "unsafe" && commitIssued) {
-              return () => Promise.reject(new StatementAfterCommit("a statement was issued after its transaction's COMMIT"));
-            }
-            // The pool's: the reserved connection uses them, and drizzle reads its type parsers there.
-            if (key === "options") return client.options;
-            const value: unknown = Reflect.get(target, key);
-            return typeof value === "function" ? value.bind(target) : value;
-          },
-        });
-        const tx = drizzlePostgres({
-          client: opts.preparedStatements === false ? guarded : preparedStatements(guarded),
-          casing: "snake_case",
-          logger,
-        }) as unknown as Tx;
-        const ended = (r: postgres.RowList<postgres.Row[]>) => {
-          if (r.command !== "COMMIT") throw new Error(`the transaction ended with ${r.command}, not COMMIT`);
-        };
-        const begun = conn.unsafe("begin");
-        begun.catch(() => {}); // a failed BEGIN fails what follows it too
-        const commitWith: CommitWith = async <R,>(writes: () => Promise<R>): Promise<R> => {
-          ending = true;
-          let failed = false;
-          // Issued after whatever `writes` issues at once (its statements reach
-          // the driver in microtasks, before any immediate), and before the
-          // driver flushes them. Writes that failed before reaching the
-          // database (a client-side error) turn it into ROLLBACK.
-          const end = new Promise<postgres.RowList<postgres.Row[]>>((resolve, reject) =>
-            setImmediate(() => {
-              commitIssued = true;
-              conn.unsafe(failed ? "rollback" : "commit").then(resolve, reject);
-            }),
-          );
-          let written: Promise<R>;
-          try {
-            written = writes();
-          } catch (err) {
-            written = Promise.reject(err);
-          }
-          written.catch(() => (failed = true));
-          const [w, c] = await Promise.allSettled([written, end]);
-          if (w.status === "rejected") throw w.reason; // and the transaction was rolled back
-          if (c.status === "rejected") throw c.reason;
-          ended(c.value);
-          return w.value as R;
-        };
-        try {
-          const result = await work(tx, commitWith);
-          await begun;
-          if (!ending) ended(await conn.unsafe("commit"));
-          return result;
-        } catch (err) {
-          if (!ending) await conn.unsafe("rollback").catch(() => {});
-          throw err;
-        } finally {
-          conn.release();
-        }
-      },
-      close: () => client.end({ timeout: 5 }),
-    };
+    return openPostgresDatabase({ url: opts.url, poolSize: opts.poolSize, preparedStatements: opts.preparedStatements, logger, log: opts.log });
   }
   const dir = resolve(opts.dataDir);
   mkdirSync(dir, { recursive: true });

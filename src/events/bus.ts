@@ -1,5 +1,6 @@
 import { createPubSub } from "@graphql-yoga/subscription";
 import type { PubSub } from "type-graphql";
+import { backoffMs } from "../background.js";
 
 /**
  * type-graphql's PubSub, plus what the server needs to run it: whether it is
@@ -16,22 +17,36 @@ export interface EventBus extends PubSub {
 
 /**
  * Hands every message on `topic` to `handle`, in order, until the returned
- * stop() is called. `onEnd` hears why the stream ended if it failed.
+ * stop() is called. If the stream fails (the transport was down when it
+ * subscribed), `onEnd` hears why and listening starts again after a pause,
+ * growing while it keeps failing.
  */
 export function listen(bus: PubSub, topic: string, handle: (payload: unknown) => void, onEnd?: (err: Error) => void): () => void {
-  const messages = bus.subscribe(topic)[Symbol.asyncIterator]();
-  void (async () => {
+  let stopped = false;
+  let messages: AsyncIterator<unknown> | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const run = async (failures: number): Promise<void> => {
+    messages = bus.subscribe(topic)[Symbol.asyncIterator]();
     try {
-      for (;;) {
+      for (let received = false; ; received = true) {
         const next = await messages.next();
         if (next.done) return;
+        if (!received) failures = 0;
         handle(next.value);
       }
     } catch (err) {
       onEnd?.(err as Error);
+      if (stopped) return;
+      retry = setTimeout(() => void run(failures + 1), backoffMs(failures + 1, 100, 5000));
+      retry.unref();
     }
-  })();
-  return () => void messages.return?.();
+  };
+  void run(0);
+  return () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    void messages?.return?.();
+  };
 }
 
 /** One process only: the default when no REDIS_URL is set. */

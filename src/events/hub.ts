@@ -2,6 +2,7 @@ import { Repeater } from "@repeaterjs/repeater";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { relayState } from "../db/schema.js";
+import { FailureStreak, type Repeating, repeatEvery } from "../background.js";
 import { flatten } from "./streams.js";
 import { type EventBus, listen } from "./bus.js";
 import { type LedgerBatch, type LedgerEvent, LEDGER_TOPIC, loadBatch, reviveBatch } from "./ledger-events.js";
@@ -41,15 +42,19 @@ export class LedgerHub {
   /** Subscribers to every product (dashboards): offered every event. */
   private readonly everywhere = new Set<Subscriber>();
   private queue: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private catchUps: Repeating | null = null;
   private stopIncoming: (() => void) | null = null;
+  /** Reading the ledger failed (the database is unavailable): logged once per outage. */
+  private readonly failures: FailureStreak;
   private waiters: Array<{ sequence: number; resolve: () => void }> = [];
 
   constructor(
     private readonly database: Database,
     private readonly bus: EventBus,
     private readonly opts: HubOptions,
-  ) {}
+  ) {
+    this.failures = new FailureStreak("hub: reading the ledger", opts.log);
+  }
 
   /** Everything at or below this sequence has been delivered here (and is settled). */
   get settledUpTo(): number {
@@ -63,18 +68,20 @@ export class LedgerHub {
       LEDGER_TOPIC,
       (message) => {
         const batch = reviveBatch(message as LedgerBatch);
-        this.serially(() => this.accept(batch));
+        this.serially(() => this.accept(batch)).catch((err) => this.failures.failed(err));
       },
-      (err) => this.opts.log(`hub: incoming stream ended: ${err.message}`),
+      (err) => this.opts.log(`hub: incoming stream ended: ${err.message}; subscribing again`),
     );
-    this.bus.onReconnect(() => this.serially(() => this.catchUp()));
-    this.timer = setInterval(() => this.serially(() => this.catchUp()), this.opts.catchUpMs).unref();
+    // A batch that failed to fill is caught up with here, from the ledger:
+    // subscribers see no gap once the database is back.
+    this.catchUps = repeatEvery("hub: catching up from the ledger", this.opts.catchUpMs, () => this.serially(() => this.catchUp()), this.opts.log, 2000);
+    this.bus.onReconnect(() => this.catchUps?.now());
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    await this.catchUps?.stop();
     this.stopIncoming?.();
-    await this.queue;
+    await this.queue.catch(() => {});
   }
 
   /** Subscriptions now open on this hub. */
@@ -178,8 +185,11 @@ export class LedgerHub {
     return Number(rows[0]?.s ?? 0);
   }
 
-  private serially(work: () => Promise<void>): void {
-    this.queue = this.queue.then(work).catch((err) => this.opts.log(`hub: ${(err as Error).message}`));
+  /** Runs `work` after whatever the hub is doing; the result is `work`'s (the queue goes on either way). */
+  private serially(work: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => {});
+    return done;
   }
 
   private async accept(batch: LedgerBatch): Promise<void> {
@@ -191,6 +201,7 @@ export class LedgerHub {
   private async catchUp(): Promise<void> {
     const published = await this.publishedUpTo();
     if (published > this.upTo) await this.fill(published);
+    this.failures.succeeded();
   }
 
   /** Loads (upTo, to] from the ledger and delivers it. */

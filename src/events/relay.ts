@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database, Session } from "../db/client.js";
 import { relayState } from "../db/schema.js";
+import { FailureStreak } from "../background.js";
 import { type EventBus, listen } from "./bus.js";
 import { KICK_TOPIC, LEDGER_TOPIC, loadBatch } from "./ledger-events.js";
 import { parseSnapshot, Watermark } from "./watermark.js";
@@ -38,6 +39,11 @@ export interface RelayOptions {
  *
  * Commits wake it at once: locally through kick(), from other instances
  * through a kick message on the bus.
+ *
+ * When the database goes away, the leader's session goes with it (and the
+ * lock): the leader resigns, and every instance tries to become the leader
+ * again every electionMs until one succeeds, starting from relay_state, so
+ * nothing committed is skipped (what was published twice, hubs drop).
  */
 export class LedgerRelay {
   private session: Session | null = null;
@@ -51,13 +57,17 @@ export class LedgerRelay {
   private kickSent = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private electing = false;
   private unsubscribe: (() => void) | null = null;
+  private readonly elections: FailureStreak;
 
   constructor(
     private readonly database: Database,
     private readonly bus: EventBus,
     private readonly opts: RelayOptions,
-  ) {}
+  ) {
+    this.elections = new FailureStreak("relay: election", opts.log);
+  }
 
   get isLeader(): boolean {
     return this.session !== null;
@@ -98,7 +108,10 @@ export class LedgerRelay {
   async flush(timeoutMs = 5000): Promise<void> {
     if (!this.isLeader) return;
     const deadline = Date.now() + timeoutMs;
-    const target = await this.lastValue();
+    const target = await this.lastValue().catch((err: Error) => {
+      this.opts.log(`relay: cannot flush: ${err.message}`);
+      return 0;
+    });
     while (Date.now() < deadline && this.published < target && this.isLeader) {
       this.kick();
       await (this.running ?? new Promise((r) => setTimeout(r, 5)));
@@ -122,7 +135,7 @@ export class LedgerRelay {
       try {
         await this.iterate();
       } catch (err) {
-        this.opts.log(`relay: ${(err as Error).message}`);
+        this.opts.log(`relay: ${(err as Error).message}; no longer leading`);
         await this.resign();
         return;
       }
@@ -205,26 +218,36 @@ export class LedgerRelay {
   }
 
   private async elect(): Promise<void> {
-    if (this.isLeader || this.stopped) return;
-    const session = await this.database.session();
+    if (this.isLeader || this.stopped || this.electing) return;
+    this.electing = true;
+    let session: Session | null = null;
+    let locked = false;
     try {
+      session = await this.database.session();
       if (this.database.kind === "postgres") {
         const [row] = await session.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [LEADER_LOCK]);
         if (!row?.ok) {
-          await session.release();
+          this.elections.succeeded();
           return;
         }
+        locked = true;
       }
       const [state] = await session.query<{ p: string }>("select published_up_to as p from relay_state where id = 1");
       this.published = Number(state?.p ?? 0);
       this.recorded = this.published;
       this.watermark = new Watermark(this.published);
       this.session = session;
+      session = null;
+      this.elections.succeeded();
       this.opts.log(`relay: leading from sequence ${this.published}`);
       this.kick();
     } catch (err) {
-      this.opts.log(`relay: election failed: ${(err as Error).message}`);
-      await session.release().catch(() => {});
+      this.elections.failed(err);
+    } finally {
+      this.electing = false;
+      // Not the leader after all: the session goes back to the pool, so the lock must not go with it.
+      if (session && locked) await session.query("select pg_advisory_unlock($1)", [LEADER_LOCK]).catch(() => {});
+      await session?.release().catch(() => {});
     }
   }
 

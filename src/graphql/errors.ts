@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError } from "graphql";
+import { isConnectionError } from "../db/errors.js";
 import { InputRejected, NotPermitted, StockRefusal } from "../stock/stock.errors.js";
 import type { StockError } from "./types/common.types.js";
 import type { StockErrorCode } from "./types/enums.js";
@@ -37,6 +38,37 @@ function asDomainError(err: unknown): { message: string; extensions: Record<stri
   return null;
 }
 
+/**
+ * What a caller is told while the database is unavailable, over HTTP (503
+ * with Retry-After), in GraphQL errors and over WebSocket. The request may or
+ * may not have taken effect (a COMMIT can be lost on its way back), so the
+ * answer is to retry it as it was: a reserve or deduct with the same orderId,
+ * a confirm or release of the same order, changes nothing twice.
+ */
+export const UNAVAILABLE = {
+  code: "SERVICE_UNAVAILABLE",
+  message: "the stock database is unavailable; retry in a moment (retrying with the same orderId is safe)",
+  retryAfterSeconds: 1,
+} as const;
+
+const UNAVAILABLE_HTTP = { status: 503, headers: { "retry-after": String(UNAVAILABLE.retryAfterSeconds) } } as const;
+
+/**
+ * The HTTP status of a GraphQL response whose only errors are UNAVAILABLE
+ * (503, with Retry-After): nothing else went wrong, and retrying is the whole
+ * answer. Null for any other response.
+ */
+export function unavailableStatus(errors: readonly GraphQLFormattedError[] | undefined): typeof UNAVAILABLE_HTTP | null {
+  if (!errors?.length || !errors.every((e) => e.extensions?.code === UNAVAILABLE.code)) return null;
+  return UNAVAILABLE_HTTP;
+}
+
+/** The answer to a request that failed before GraphQL ran because the database is unavailable; null for any other failure. */
+export function unavailableRefusal(err: unknown) {
+  if (!isConnectionError(err)) return null;
+  return { ...UNAVAILABLE_HTTP, message: UNAVAILABLE.message, code: UNAVAILABLE.code, extensions: { retryAfterSeconds: UNAVAILABLE.retryAfterSeconds } };
+}
+
 const MAX_MESSAGE = 1000;
 
 /**
@@ -52,6 +84,7 @@ function clip(message: string): string {
 /**
  * Masks anything that is not a deliberate client-facing error: no stack, SQL
  * or internal message leaves the server; the request id ties the answer to the log.
+ * A database that cannot be reached is UNAVAILABLE, not an internal error.
  */
 export function maskError(formatted: GraphQLFormattedError, original: unknown, requestId: string | undefined, log: (msg: string) => void): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? "");
@@ -67,6 +100,14 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, r
   const domain = asDomainError(cause);
   if (domain) {
     return { message: clip(domain.message), locations: formatted.locations, path: formatted.path, extensions: { ...domain.extensions, requestId } };
+  }
+  if (isConnectionError(cause)) {
+    return {
+      message: UNAVAILABLE.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: UNAVAILABLE.code, retryAfterSeconds: UNAVAILABLE.retryAfterSeconds, requestId },
+    };
   }
   log(`request ${requestId ?? "-"}: ${(cause as Error)?.stack ?? String(cause)}`);
   return {

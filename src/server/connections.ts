@@ -25,6 +25,8 @@ export const ServerCloseCode = {
   TooMany: 4429,
   /** The client does not read fast enough: reconnect and resume with `after`. */
   SlowReader: CLOSE_SLOW_SUBSCRIBER,
+  /** The database is unavailable (RFC 6455 "Try Again Later"): reconnect in a moment and resume with `after`. */
+  TryAgainLater: 1013,
 } as const;
 
 /** What a subscriber's shared executions cost one owner (a key or an address). */

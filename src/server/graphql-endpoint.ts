@@ -4,6 +4,7 @@ import bodyParser from "body-parser";
 import cors from "cors";
 import Negotiator from "negotiator";
 import type { Context } from "../graphql/context.js";
+import { unavailableRefusal } from "../graphql/errors.js";
 import type { QueryLimiter } from "../graphql/query-limits.js";
 import type { Logger } from "../log.js";
 import { isRefusal, type OperationGate, type Refusal } from "./gate.js";
@@ -171,9 +172,11 @@ export function graphqlEndpoint(opts: GraphQLEndpointOptions): (req: IncomingMes
         opts.log.debug(`request ${requestId}: the client went away: ${err.message}`);
         return;
       }
-      opts.log.error(`request ${requestId}: http: ${err.stack ?? err.message}`);
+      // The key lookup before GraphQL runs may find the database unavailable.
+      const unavailable = unavailableRefusal(err);
+      if (!unavailable) opts.log.error(`request ${requestId}: http: ${err.stack ?? err.message}`);
       if (res.headersSent) return void res.destroy();
-      sendRefusal(res, requestId, { status: 500, message: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
+      sendRefusal(res, requestId, unavailable ?? { status: 500, message: "Internal server error", code: "INTERNAL_SERVER_ERROR" });
     });
   };
 }

@@ -5,7 +5,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import express from "express";
 import { type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import type { Context } from "../graphql/context.js";
-import { isDomainError, maskError } from "../graphql/errors.js";
+import { isConnectionError } from "../db/errors.js";
+import { isDomainError, maskError, unavailableStatus } from "../graphql/errors.js";
 import type { QueryLimiter } from "../graphql/query-limits.js";
 import type { Logger } from "../log.js";
 import { createPagesRouter } from "./pages.js";
@@ -56,7 +57,7 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
         async didEncounterErrors({ contextValue, errors }) {
           for (const e of errors) {
             const code = e.extensions?.code;
-            if ((code === undefined || code === "INTERNAL_SERVER_ERROR") && !isDomainError(e.originalError) && !isRequestError(e)) {
+            if ((code === undefined || code === "INTERNAL_SERVER_ERROR") && !isDomainError(e.originalError) && !isRequestError(e) && !isConnectionError(e.originalError)) {
               log.error(`request ${contextValue.requestId}: ${(e.originalError ?? e).stack ?? e.message}`);
             }
           }
@@ -68,6 +69,11 @@ function requestIdPlugin(log: Logger): ApolloServerPlugin<Context> {
             response.body.singleResult = { errors: [{ message: stopped.message, extensions: { ...stopped.extensions, requestId: contextValue.requestId } }] };
             response.http.status = 400;
             return;
+          }
+          const unavailable = response.body.kind === "single" ? unavailableStatus(response.body.singleResult.errors) : null;
+          if (unavailable) {
+            response.http.status = unavailable.status;
+            for (const [name, value] of Object.entries(unavailable.headers)) response.http.headers.set(name, value);
           }
           if (response.body.kind === "single") {
             for (const e of response.body.singleResult.errors ?? []) {

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { ExecutionArgs, GraphQLError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
+import { isConnectionError } from "../db/errors.js";
 import type { Context } from "../graphql/context.js";
 import { maskError } from "../graphql/errors.js";
 import { withinBudget } from "../graphql/execution-limits.js";
@@ -89,7 +90,15 @@ export function attachWebSocket(opts: WsOptions) {
         const socket = ctx.extra.socket as unknown as WebSocket;
         const state = stateOf(socket);
         if (!state) return false; // refused at connection
-        const caller = await opts.gate.identify(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, ctx.extra.request.socket.remoteAddress);
+        let caller: Awaited<ReturnType<OperationGate["identify"]>>;
+        try {
+          caller = await opts.gate.identify(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization, ctx.extra.request.socket.remoteAddress);
+        } catch (err) {
+          // The key lookup met a database outage.
+          if (!isConnectionError(err)) throw err;
+          state.connection.close(ServerCloseCode.TryAgainLater, "database unavailable; reconnect and resume with after");
+          return false;
+        }
         if (isRefusal(caller)) {
           state.connection.close(caller.status === 429 ? ServerCloseCode.TooMany : ServerCloseCode.Unauthorized, caller.status === 429 ? caller.message.slice(0, 120) : reasonOf(caller.message));
           return false;

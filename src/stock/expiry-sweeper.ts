@@ -1,3 +1,4 @@
+import { repeatEvery } from "../background.js";
 import type { Idempotency } from "./idempotency.js";
 import type { LotService } from "./lot.service.js";
 import type { ReservationService } from "./reservation.service.js";
@@ -8,7 +9,8 @@ export const SYSTEM: Actor = { name: "system", role: "ADMIN", channel: DEFAULT_C
 
 /**
  * Expires overdue reservations every `intervalMs`. Safe on any number of
- * instances: each batch skips reservations another sweeper holds.
+ * instances: each batch skips reservations another sweeper holds. While the
+ * database is unavailable it tries less and less often (up to every 30 s).
  */
 export function startExpirySweeper(
   reservations: ReservationService,
@@ -17,35 +19,23 @@ export function startExpirySweeper(
   idempotency?: Idempotency,
   lots?: LotService,
 ) {
-  let running: Promise<void> | null = null;
   let prunedAt = 0;
-  const sweep = () => {
-    if (running) return;
-    running = reservations
-      .expireOverdue(SYSTEM)
-      .then(async (n) => {
-        if (n > 0) log(`expired ${n} unpaid reservation(s)`);
-        if (lots) {
-          const swept = await lots.sweep(SYSTEM);
-          if (swept.expired > 0) log(`${swept.expired} lot(s) passed their sell-by date`);
-        }
-        // Idempotency keys past their day, once a minute at most.
-        if (idempotency && Date.now() - prunedAt > 60_000) {
-          prunedAt = Date.now();
-          await idempotency.prune();
-        }
-      })
-      .catch((err) => log(`expiry sweep failed: ${(err as Error).message}`))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return repeatEvery(
+    "expiry sweep",
+    intervalMs,
+    async () => {
+      const n = await reservations.expireOverdue(SYSTEM);
+      if (n > 0) log(`expired ${n} unpaid reservation(s)`);
+      if (lots) {
+        const swept = await lots.sweep(SYSTEM);
+        if (swept.expired > 0) log(`${swept.expired} lot(s) passed their sell-by date`);
+      }
+      // Idempotency keys past their day, once a minute at most.
+      if (idempotency && Date.now() - prunedAt > 60_000) {
+        prunedAt = Date.now();
+        await idempotency.prune();
+      }
     },
-  };
+    log,
+  );
 }

@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pingRedis, spawnLogged, stopPid, waitUntil } from "./global-setup.js";
-import { freePort } from "./servers.js";
+import { freePort, isAlive } from "./servers.js";
 
 export interface PrivateRedis {
   url: string;
   restart(downMs?: number): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing is answered until resume() (SIGCONT). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -26,7 +29,14 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       child = spawnLogged("redis-server", args, logFile, { cwd: dir });
       await waitUntil(`Redis on ${port}`, logFile, child, () => pingRedis(port));
     },
+    pause() {
+      process.kill(child.pid!, "SIGSTOP");
+    },
+    resume() {
+      process.kill(child.pid!, "SIGCONT");
+    },
     async stop() {
+      if (isAlive(child.pid!)) process.kill(child.pid!, "SIGCONT");
       await stopPid(child.pid!, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },

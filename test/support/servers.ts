@@ -1,6 +1,6 @@
 // Throwaway PostgreSQL and Redis servers on free ports: for the test run
 // (global-setup.ts) and for `npm run bench`. Nothing here depends on vitest.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -30,6 +30,16 @@ export class Unavailable extends Error {}
 
 // ---------------------------------------------------------------- PostgreSQL
 
+/** A throwaway PostgreSQL cluster that a test may stop, start and restart as an operator would (pg_ctl). */
+export interface PostgresServer {
+  url: string;
+  /** `pg_ctl -m <mode> restart` as the postgres user; resolves once it accepts connections again. */
+  restart(mode: "fast" | "immediate"): Promise<void>;
+  /** `pg_ctl -m <mode> stop`: down until start(). */
+  stop(mode: "fast" | "immediate"): Promise<void>;
+  start(): Promise<void>;
+}
+
 /**
  * A throwaway PostgreSQL cluster; `cleanups` gets what stops and removes it.
  * Tests run it with fsync off (speed, nothing to keep); `durable` keeps
@@ -38,6 +48,11 @@ export class Unavailable extends Error {}
  * (libpq's `host=/dir`).
  */
 export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean; socket?: boolean } = {}): Promise<string> {
+  return (await startPostgresServer(cleanups, opts)).url;
+}
+
+/** startPostgres, with the means to restart the server. */
+export async function startPostgresServer(cleanups: Array<() => Promise<void>>, opts: { durable?: boolean; socket?: boolean } = {}): Promise<PostgresServer> {
   const bin = findPostgresBin();
   // PostgreSQL refuses to run as root, so drop to the postgres user via spawn's uid/gid:
   // unlike `runuser`, that keeps the pid we hold equal to the postmaster's own.
@@ -48,6 +63,9 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: 
   if (asUser) chownSync(dir, asUser.uid, asUser.gid);
   const dataDir = join(dir, "data");
   const logFile = join(dir, "postgres.log");
+  // pg_ctl, running as the postgres user, appends to it after a restart.
+  closeSync(openSync(logFile, "a"));
+  if (asUser) chownSync(logFile, asUser.uid, asUser.gid);
 
   execFileSync(join(bin, "initdb"), ["-D", dataDir, "--auth=trust", "-U", "postgres", "--encoding=UTF8", "--no-sync"], {
     cwd: dir, // the postgres user may not be allowed into the caller's cwd
@@ -56,21 +74,25 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: 
   });
 
   const port = await freePort();
-  const child = spawnLogged(
-    join(bin, "postgres"),
-    [
-      ...["-D", dataDir, "-k", dir, "-h", "127.0.0.1", "-p", String(port)],
-      ...(opts.durable ? [] : ["-c", "fsync=off"]),
-      ...["-c", "max_connections=300", "-c", "shared_buffers=128MB"],
-    ],
-    logFile,
-    { cwd: dir, ...asUser },
-  );
+  const serverArgs = [
+    ...["-k", dir, "-h", "127.0.0.1", "-p", String(port)],
+    ...(opts.durable ? [] : ["-c", "fsync=off"]),
+    ...["-c", "max_connections=300", "-c", "shared_buffers=128MB"],
+  ];
+  const child = spawnLogged(join(bin, "postgres"), ["-D", dataDir, ...serverArgs], logFile, { cwd: dir, ...asUser });
+  // After a restart the postmaster is pg_ctl's, not our child: postmaster.pid names it.
+  const postmasterPid = () => {
+    try {
+      return Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    } catch {
+      return child.pid!;
+    }
+  };
   // SIGINT is postgres' "fast" shutdown; SIGTERM would wait for every client to leave.
-  cleanups.push(() => stopPid(child.pid!, "SIGINT"));
+  cleanups.push(() => stopPid(postmasterPid(), "SIGINT"));
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntil(`PostgreSQL on port ${port}`, logFile, child, async () => {
+  const accepting = async () => {
     const sql = connectPostgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       await sql`select 1`;
@@ -80,8 +102,30 @@ export async function startPostgres(cleanups: Array<() => Promise<void>>, opts: 
     } finally {
       await sql.end({ timeout: 1 });
     }
-  });
-  return opts.socket ? `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}` : url;
+  };
+  await waitUntil(`PostgreSQL on port ${port}`, logFile, child, accepting);
+  // Not execFileSync: whatever the caller drives (load, subscribers) goes on meanwhile.
+  const pgCtl = (...args: string[]) =>
+    new Promise<void>((resolve, reject) =>
+      execFile(join(bin, "pg_ctl"), ["-D", dataDir, "-w", "-t", "60", ...args], { cwd: dir, ...asUser }, (err, _out, stderr) =>
+        err ? reject(new Error(`pg_ctl ${args.at(-1)}: ${err.message}\n${stderr}`)) : resolve(),
+      ),
+    );
+  const options = ["-o", serverArgs.join(" "), "-l", logFile];
+  return {
+    url: opts.socket ? `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}` : url,
+    async restart(mode) {
+      await pgCtl("-m", mode, ...options, "restart");
+      await waitUntil(`PostgreSQL on port ${port} after restart`, logFile, undefined, accepting);
+    },
+    async stop(mode) {
+      await pgCtl("-m", mode, "stop");
+    },
+    async start() {
+      await pgCtl(...options, "start");
+      await waitUntil(`PostgreSQL on port ${port} after start`, logFile, undefined, accepting);
+    },
+  };
 }
 
 function findPostgresBin(): string {
