@@ -8,6 +8,15 @@ import { createLogger } from "./log.js";
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 
+// A promise rejected with nobody listening is a bug, but not one that leaves
+// stock half-written (every change is one transaction): log it loudly and go
+// on serving rather than end the process (Node's default) with one instance
+// and nobody to restart it. A synchronous uncaught exception still ends it.
+process.on("unhandledRejection", (reason) => {
+  const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+  log.error(`unhandled promise rejection (a bug; the service goes on): ${detail}`);
+});
+
 if (config.workers > 1 && cluster.isPrimary) {
   await runPrimary(config, log).catch((err: Error) => {
     log.error(`could not start: ${err.message}`);
