@@ -2,7 +2,7 @@
 // the right winners in arrival order, every invariant of docs/design.md, and no
 // request of a batch failed or left hanging by a neighbour.
 import { type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import type { ReservationRow } from "../../src/db/reservation.queries.js";
 import { Catalog } from "../../src/stock/catalog.js";
@@ -14,8 +14,8 @@ import { type StockErrorCode, StockRefusal } from "../../src/stock/stock.errors.
 import type { Actor } from "../../src/stock/types.js";
 import { UnitOfWork } from "../../src/stock/unit-of-work.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { CLEAN, checkInvariants } from "../support/invariants.js";
-import { startTestService, type TestService, uniqueSku } from "../support/service.js";
+import { uniqueSku } from "../support/service.js";
+import { stockFixture } from "../support/stock-fixture.js";
 
 const ACTOR: Actor = { name: "coalescer-test", role: "ADMIN", channel: "default" };
 
@@ -49,25 +49,13 @@ describe("greedy", () => {
 });
 
 describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService("postgres", { databasePoolSize: 16, expirySweepMs: 3_600_000, coalesceReserves: true, coalesceMaxBatch: 50 });
-  });
-  afterAll(() => t?.close());
-  afterEach(async () => {
-    if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
-  });
-
-  const reservations = () => t.service.services.reservations;
-  const rows = <T extends Record<string, unknown>>(q: SQL) => t.service.database.rows<T>(q);
+  const fx = stockFixture("postgres", { databasePoolSize: 16, coalesceReserves: true, coalesceMaxBatch: 50 });
+  const reservations = () => fx.services().reservations;
+  const rows = <T extends Record<string, unknown>>(q: SQL) => fx.rows<T>(q);
   let orderSeq = 0;
   const orderId = (tag: string) => `${tag}-${process.pid}-${Date.now().toString(36)}-${orderSeq++}`;
 
-  async function newProduct(initialStock: number, lowStockThreshold = 0): Promise<string> {
-    const sku = uniqueSku("CO");
-    await t.service.services.stock.createProduct({ sku, name: `product ${sku}`, initialStock, lowStockThreshold }, ACTOR);
-    return sku;
-  }
+  const newProduct = (initialStock: number, threshold = 0) => fx.newProduct(initialStock, { threshold, prefix: "CO" });
 
   async function level(sku: string) {
     const [row] = await rows<{ id: number; onHand: number; reserved: number; version: number }>(sql`
@@ -193,7 +181,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("a batch whose transaction fails is retried one by one: every request answered, nothing half-done", async () => {
     const sku = await newProduct(5);
-    const database = t.service.database;
+    const database = fx.t.service.database;
     const failures: string[][] = [];
     // A second service on the same database whose batches fail once they carry more than one request.
     const service = coalescing(database, {
@@ -228,7 +216,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("a level's next batch, started while the one before it is still on its way to the lock, waits its turn: arrival order holds", async () => {
     const sku = await newProduct(1);
-    const database = t.service.database;
+    const database = fx.t.service.database;
     const early = one(sku, 1);
     const late = one(sku, 1);
     // The first batch is slow to reach the lock; the second (the level's next) would otherwise take the last unit.
@@ -249,7 +237,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("when the level keeps moving, a batch falls back to one guarded UPDATE per request, still in arrival order", async () => {
     const sku = await newProduct(5);
-    const database = t.service.database;
+    const database = fx.t.service.database;
     // No version retries: the first "not all fit" goes straight to the per-request updates.
     const service = coalescing(database, { maxBatch: 10, versionTries: 0 });
     const outcomes = await inOrder(service, [one(sku, 1), one(sku, 3), one(sku, 2), one(sku, 1)]);
@@ -268,7 +256,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("one batch over several levels: one transaction, and a level that runs out refuses only its own requests", async () => {
     const [a, b, c, d] = [await newProduct(2), await newProduct(100), await newProduct(1), await newProduct(10)];
-    const database = t.service.database;
+    const database = fx.t.service.database;
     // One batch at a time: the first request runs alone, the next seven form one batch over three levels.
     const service = coalescing(database, { maxBatch: 50, maxConcurrent: 1 });
     const inputs = [one(d, 1), one(a, 1), one(b, 5), one(c, 1), one(a, 1), one(c, 1), one(a, 1), one(b, 5)];
@@ -294,7 +282,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("batches over shared levels from two instances beside multi-line reserves: no deadlock, no failed batch", async () => {
     const skus = await Promise.all(Array.from({ length: 6 }, () => newProduct(60)));
-    const database = t.service.database;
+    const database = fx.t.service.database;
     const second = coalescing(database, { maxBatch: 20, maxConcurrent: 3 });
     const failedBefore = reservations().coalescer!.stats().failedBatches;
     // Single-line reserves in every order over the six levels, and multi-line ones whose lines come in shuffled order.
@@ -326,7 +314,7 @@ describe.skipIf(!hasRealPostgres())("coalesced reserves on PostgreSQL", () => {
 
   it("two coalescing instances on one level: exactly the stock is reserved, versions stay contiguous", async () => {
     const sku = await newProduct(150);
-    const database = t.service.database;
+    const database = fx.t.service.database;
     const second = coalescing(database, { maxBatch: 20 });
     const [a, b] = await Promise.all([
       inOrder(reservations(), Array.from({ length: 200 }, () => one(sku, 1 + (orderSeq % 3)))),

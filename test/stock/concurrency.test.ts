@@ -3,36 +3,20 @@
 // Only StockRefusal may come back; anything else (a deadlock, a CHECK violation,
 // a unique violation) is a bug.
 import { type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StockRefusal } from "../../src/stock/stock.errors.js";
-import type { Actor } from "../../src/stock/types.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { attempt, codes, type Outcome, random, unexpected } from "../support/outcomes.js";
-import { startTestService, type TestService, uniqueSku } from "../support/service.js";
-
-const ACTOR: Actor = { name: "tester", role: "ADMIN", channel: "default" };
+import { uniqueSku } from "../support/service.js";
+import { ACTOR, stockFixture } from "../support/stock-fixture.js";
 
 describe.skipIf(!hasRealPostgres())("concurrency on PostgreSQL", () => {
-  let t: TestService;
-  beforeAll(async () => {
-    // No background sweeper: the expiry test counts what its own sweeps expired.
-    t = await startTestService("postgres", { databasePoolSize: 24, expirySweepMs: 3_600_000 });
-  });
-  afterAll(() => t?.close());
-  afterEach(async () => {
-    if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
-  });
-
-  const stock = () => t.service.services.stock;
-  const reservations = () => t.service.services.reservations;
-  const rows = <T extends Record<string, unknown>>(q: SQL) => t.service.database.rows<T>(q);
-
-  async function newProduct(initialStock: number, lowStockThreshold = 0): Promise<string> {
-    const sku = uniqueSku("C");
-    await stock().createProduct({ sku, name: `product ${sku}`, initialStock, lowStockThreshold }, ACTOR);
-    return sku;
-  }
+  // No background sweeper: the expiry test counts what its own sweeps expired.
+  const fx = stockFixture("postgres", { databasePoolSize: 24 });
+  const stock = () => fx.services().stock;
+  const reservations = () => fx.services().reservations;
+  const rows = <T extends Record<string, unknown>>(q: SQL) => fx.rows<T>(q);
+  const newProduct = (initialStock: number, threshold = 0) => fx.newProduct(initialStock, { threshold, prefix: "C" });
 
   async function level(sku: string) {
     const [row] = await rows<{ id: number; onHand: number; reserved: number; available: number; version: number }>(sql`

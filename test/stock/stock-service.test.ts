@@ -2,15 +2,13 @@
 // services directly, on the embedded PGlite and on a real PostgreSQL. Each test
 // makes its own products and orders, so the order of tests does not matter.
 import { type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sqlState } from "../../src/db/errors.js";
 import { InputRejected, type StockErrorCode, StockRefusal } from "../../src/stock/stock.errors.js";
-import type { Actor } from "../../src/stock/types.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { CLEAN, checkInvariants } from "../support/invariants.js";
-import { startTestService, type TestService, uniqueSku } from "../support/service.js";
+import { uniqueSku } from "../support/service.js";
+import { ACTOR, stockFixture } from "../support/stock-fixture.js";
 
-const ACTOR: Actor = { name: "tester", role: "ADMIN", channel: "default" };
 const DEFAULT_TTL_SECONDS = 1800;
 
 interface Level {
@@ -43,37 +41,14 @@ interface Alert {
 
 describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) => {
   describe.skipIf(backend === "postgres" && !hasRealPostgres())("operations", () => {
-    let t: TestService;
-    beforeAll(async () => {
-      // No background sweeper: the expiry tests call expireOverdue themselves,
-      // and "ACTIVE but past its deadline" must stay observable.
-      t = await startTestService(backend, { expirySweepMs: 3_600_000 });
-    });
-    afterAll(() => t?.close());
-    afterEach(async () => {
-      if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
-    });
-
-    const warehouses = () => t.service.services.warehouses;
-    const stock = () => t.service.services.stock;
-    const reservations = () => t.service.services.reservations;
-    const queries = () => t.service.services.queries;
-    const rows = <T extends Record<string, unknown>>(q: SQL) => t.service.database.rows<T>(q);
-
-    async function newProduct(initialStock = 0, opts: { threshold?: number; warehouse?: string } = {}): Promise<string> {
-      const sku = uniqueSku("P");
-      await stock().createProduct(
-        { sku, name: `product ${sku}`, initialStock, lowStockThreshold: opts.threshold, warehouse: opts.warehouse },
-        ACTOR,
-      );
-      return sku;
-    }
-
-    async function newWarehouse(): Promise<string> {
-      const code = uniqueSku("WH");
-      await warehouses().create({ code, name: `warehouse ${code}` }, ACTOR);
-      return code;
-    }
+    const fx = stockFixture(backend);
+    const warehouses = () => fx.services().warehouses;
+    const stock = () => fx.services().stock;
+    const reservations = () => fx.services().reservations;
+    const queries = () => fx.services().queries;
+    const rows = <T extends Record<string, unknown>>(q: SQL) => fx.rows<T>(q);
+    const newProduct = (initialStock = 0, opts: { threshold?: number; warehouse?: string } = {}) => fx.newProduct(initialStock, opts);
+    const newWarehouse = () => fx.newWarehouse();
 
     const newOrder = () => uniqueSku("ORDER");
 
@@ -840,7 +815,7 @@ describe.each(["pglite", "postgres"] as const)("stock service on %s", (backend) 
             { sku: a, quantity: 1, warehouse: code },
           ]),
         );
-        const main = (await t.service.services.catalog.warehouse("MAIN")).id;
+        const main = (await fx.t.service.services.catalog.warehouse("MAIN")).id;
         expect(lines).toEqual([
           { sku: a, requested: 6, available: 6, sufficient: true, sources: [{ warehouseId: main, quantity: 6 }] },
           { sku: b, requested: 1, available: 0, sufficient: false, sources: [] },

@@ -5,39 +5,18 @@
 // its units (shipped = received + lost + in transit) and the ledger invariants hold.
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/stock/types.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { CLEAN, checkInvariants } from "../support/invariants.js";
 import { attempt, codes, type Outcome, random, unexpected } from "../support/outcomes.js";
-import { startTestService, type TestService, uniqueSku } from "../support/service.js";
-
-const ACTOR: Actor = { name: "tester", role: "ADMIN", channel: "default" };
+import { uniqueSku } from "../support/service.js";
+import { ACTOR, stockFixture } from "../support/stock-fixture.js";
 
 describe.skipIf(!hasRealPostgres())("transfers under concurrency on PostgreSQL", () => {
-  let t: TestService;
-  beforeAll(async () => {
-    t = await startTestService("postgres", { databasePoolSize: 24, expirySweepMs: 3_600_000 });
-  });
-  afterAll(() => t?.close());
-  afterEach(async () => {
-    if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
-  });
-
-  const stock = () => t.service.services.stock;
-  const transfers = () => t.service.services.transfers;
-  const rows = <T extends Record<string, unknown>>(q: SQL) => t.service.database.rows<T>(q);
-
-  async function newWarehouse(): Promise<string> {
-    const code = uniqueSku("WH");
-    await t.service.services.warehouses.create({ code, name: `warehouse ${code}` }, ACTOR);
-    return code;
-  }
-
-  async function newProduct(warehouse: string, initialStock: number): Promise<string> {
-    const sku = uniqueSku("C");
-    await stock().createProduct({ sku, name: `product ${sku}`, initialStock, warehouse }, ACTOR);
-    return sku;
-  }
+  const fx = stockFixture("postgres", { databasePoolSize: 24 });
+  const stock = () => fx.services().stock;
+  const transfers = () => fx.services().transfers;
+  const rows = <T extends Record<string, unknown>>(q: SQL) => fx.rows<T>(q);
+  const newWarehouse = () => fx.newWarehouse();
+  const newProduct = (warehouse: string, initialStock: number) => fx.newProduct(initialStock, { warehouse, prefix: "C" });
 
   async function state(reference: string) {
     const [row] = await rows<{ status: string; movements: number; received: number; lost: number; quantity: number }>(sql`
@@ -173,8 +152,8 @@ describe.skipIf(!hasRealPostgres())("transfers under concurrency on PostgreSQL",
         if (rng.next() < 0.5) await run(() => stock().deduct({ items }, ACTOR));
         else {
           const orderId = uniqueSku(`MIXO${n}`);
-          await run(() => t.service.services.reservations.reserve({ orderId, items }, ACTOR));
-          await run(() => t.service.services.reservations.confirm({ orderId }, ACTOR));
+          await run(() => fx.t.service.services.reservations.reserve({ orderId, items }, ACTOR));
+          await run(() => fx.t.service.services.reservations.confirm({ orderId }, ACTOR));
         }
       }
     };
@@ -199,10 +178,10 @@ describe.skipIf(!hasRealPostgres())("transfers under concurrency on PostgreSQL",
     for (const u of unbalanced as Array<Record<string, number>>) expect(u.on_hand! + u.in_transit! + u.lost!, JSON.stringify(u)).toBe(u.external);
 
     // What the API shows as in transit is what the open transfers' lines still carry.
-    const catalog = t.service.services.catalog;
+    const catalog = fx.t.service.services.catalog;
     const places = [];
     for (const sku of skus) for (const w of warehouses) places.push({ productId: await catalog.productId(sku), warehouseId: (await catalog.warehouse(w)).id });
-    const shown = await t.service.services.queries.inTransitTo(places);
+    const shown = await fx.t.service.services.queries.inTransitTo(places);
     const expected = await rows<{ productId: number; warehouseId: number; quantity: number }>(sql`
       select l.product_id as "productId", t.to_warehouse_id as "warehouseId", sum(l.quantity - l.received - l.lost)::int as quantity
       from transfer_lines l join transfers t on t.id = l.transfer_id join products p on p.id = l.product_id

@@ -3,42 +3,21 @@
 // transfer, every refusal (which must change nothing), and the ledger and
 // transfer invariants after each test.
 import { type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InputRejected, type StockErrorCode, StockRefusal } from "../../src/stock/stock.errors.js";
 import type { CreateTransferInput } from "../../src/stock/transfer.service.js";
-import type { Actor } from "../../src/stock/types.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { CLEAN, checkInvariants } from "../support/invariants.js";
-import { startTestService, type TestService, uniqueSku } from "../support/service.js";
-
-const ACTOR: Actor = { name: "tester", role: "ADMIN", channel: "default" };
+import { uniqueSku } from "../support/service.js";
+import { ACTOR, stockFixture } from "../support/stock-fixture.js";
 
 describe.each(["pglite", "postgres"] as const)("transfers on %s", (backend) => {
   describe.skipIf(backend === "postgres" && !hasRealPostgres())("operations", () => {
-    let t: TestService;
-    beforeAll(async () => {
-      t = await startTestService(backend, { expirySweepMs: 3_600_000 });
-    });
-    afterAll(() => t?.close());
-    afterEach(async () => {
-      if (t) expect(await checkInvariants(t.service.database)).toEqual(CLEAN);
-    });
-
-    const stock = () => t.service.services.stock;
-    const transfers = () => t.service.services.transfers;
-    const rows = <T extends Record<string, unknown>>(q: SQL) => t.service.database.rows<T>(q);
-
-    async function newWarehouse(): Promise<string> {
-      const code = uniqueSku("WH");
-      await t.service.services.warehouses.create({ code, name: `warehouse ${code}` }, ACTOR);
-      return code;
-    }
-
-    async function newProduct(warehouse: string, initialStock: number, threshold = 0): Promise<string> {
-      const sku = uniqueSku("T");
-      await stock().createProduct({ sku, name: `product ${sku}`, initialStock, lowStockThreshold: threshold, warehouse }, ACTOR);
-      return sku;
-    }
+    const fx = stockFixture(backend);
+    const stock = () => fx.services().stock;
+    const transfers = () => fx.services().transfers;
+    const rows = <T extends Record<string, unknown>>(q: SQL) => fx.rows<T>(q);
+    const newWarehouse = () => fx.newWarehouse();
+    const newProduct = (warehouse: string, initialStock: number, threshold = 0) => fx.newProduct(initialStock, { warehouse, threshold, prefix: "T" });
 
     async function onHand(sku: string, warehouse: string): Promise<number | null> {
       const [row] = await rows<{ n: number }>(sql`
@@ -182,14 +161,14 @@ describe.each(["pglite", "postgres"] as const)("transfers on %s", (backend) => {
     it("shows what is in transit per product and destination until it is received or lost", async () => {
       const { from, to, a, b, reference } = await fixture(10, 5);
       const place = async (sku: string, warehouse: string) => ({
-        productId: await t.service.services.catalog.productId(sku),
-        warehouseId: (await t.service.services.catalog.warehouse(warehouse)).id,
+        productId: await fx.t.service.services.catalog.productId(sku),
+        warehouseId: (await fx.t.service.services.catalog.warehouse(warehouse)).id,
       });
       const pa = await place(a, to);
       const pb = await place(b, to);
       const origin = await place(a, from);
       const inTransit = async () => {
-        const found = await t.service.services.queries.inTransitTo([pa, pb, origin]);
+        const found = await fx.t.service.services.queries.inTransitTo([pa, pb, origin]);
         return [pa, pb, origin].map((p) => found.find((f) => f.productId === p.productId && f.warehouseId === p.warehouseId)?.quantity ?? 0);
       };
       await create({ reference, from, to, lines: [{ sku: a, quantity: 4 }, { sku: b, quantity: 2 }] });
@@ -261,7 +240,7 @@ describe.each(["pglite", "postgres"] as const)("transfers on %s", (backend) => {
 
       // Stock held for an order is not available to ship.
       await stock().receive({ sku: b, quantity: 1, warehouse: from }, ACTOR);
-      await t.service.services.reservations.reserve({ orderId: uniqueSku("ORDER"), items: [{ sku: b, quantity: 1, warehouse: from }] }, ACTOR);
+      await fx.t.service.services.reservations.reserve({ orderId: uniqueSku("ORDER"), items: [{ sku: b, quantity: 1, warehouse: from }] }, ACTOR);
       const held = await expectRefused(() => ship(reference), "INSUFFICIENT_STOCK");
       expect(held.details).toMatchObject({ sku: b, requested: 6, available: 5 });
 
