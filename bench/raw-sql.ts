@@ -172,19 +172,7 @@ export class RawSql {
    * (level at version 1 and its RECEIVE movement), in one statement.
    */
   async seed(prefix: string, n: number, stock: number): Promise<LevelRef[]> {
-    await this.sql`
-      with p as (
-        insert into products (sku, name)
-        select ${prefix} || '-' || g, 'bench product ' || g from generate_series(1, ${n}::int) g returning id
-      ), l as (
-        insert into stock_levels (product_id, warehouse_id, on_hand, version)
-        select p.id, w.id, ${stock}::int, 1 from p, warehouses w where w.code = 'MAIN'
-        returning id, product_id, warehouse_id, on_hand
-      )
-      insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
-                                   on_hand_after, reserved_after, version, reason, actor)
-      select id, product_id, warehouse_id, 'RECEIVE', on_hand, 0, on_hand, 0, 1, 'bench seed', 'bench' from l`;
-    return this.levels(prefix);
+    return this.seedAcross(prefix, n, stock, ["MAIN"]);
   }
 
   /**
