@@ -14,6 +14,7 @@ export type AllocationInput = {
   strategy?: AllocationStrategy | null | undefined;
 };
 
+/** The order in which the service tries warehouses for lines that name none. */
 export type AllocationStrategy =
   /** The warehouse with the most available first. */
   | 'MOST_AVAILABLE'
@@ -22,6 +23,7 @@ export type AllocationStrategy =
   /** Warehouses by ascending priority, then code. */
   | 'PRIORITY';
 
+/** A new product, with its first stock if any. */
 export type CreateProductInput = {
   /** Optional, 1-255 characters of your choosing (a UUID). A retry with the same key and input returns the first result instead of applying the change again; the same key with another input is refused (IDEMPOTENCY_KEY_REUSED). Keys are kept 24 hours, per API key. */
   idempotencyKey?: string | null | undefined;
@@ -29,13 +31,17 @@ export type CreateProductInput = {
   initialLot?: LotInput | null | undefined;
   /** Stock received into the warehouse at creation; recorded as a RECEIVE movement. */
   initialStock?: number | null | undefined;
+  /** The low-stock threshold of its level in that warehouse (0-1,000,000). */
   lowStockThreshold?: number | null | undefined;
+  /** What people call it (1-200 characters). */
   name: string;
   /** Days before a lot's expiresOn when it stops being sold (0-3650). */
   removalDays?: number | null | undefined;
+  /** Its sku: unique, 1-64 of A-Z a-z 0-9 . _ -. */
   sku: string;
   /** Keep its stock in lots with expiry dates (fixed once created). */
   tracksLots?: boolean | null | undefined;
+  /** The warehouse of initialStock and the threshold (its code); omitted: MAIN. */
   warehouse?: string | null | undefined;
 };
 
@@ -55,6 +61,7 @@ export type LotInput = {
   expiresOn?: unknown;
 };
 
+/** What kind of change a ledger row records. */
 export type MovementType =
   /** Correction or stocktake: onHand changes by the given delta (盘点/修正). */
   | 'ADJUST'
@@ -83,15 +90,22 @@ export type MovementType =
   /** Expired, damaged or destroyed stock removed: onHand -= q (报损/过期销毁). */
   | 'WRITE_OFF';
 
+/** Where a reservation is in its life (可用 → 锁定 → 售出 / 可用). */
 export type ReservationStatus =
+  /** Holding its stock (reserved) until expiresAt. */
   | 'ACTIVE'
+  /** Paid: the held stock left the warehouse (onHand and reserved went down). */
   | 'CONFIRMED'
+  /** Not paid in time: the held stock is available again. */
   | 'EXPIRED'
+  /** Cancelled: the held stock is available again. */
   | 'RELEASED';
 
+/** Stock to hold for an unpaid order: all lines or none. */
 export type ReserveStockInput = {
   /** How lines naming no warehouse are allocated; omitted: PRIORITY and MINIMIZE. */
   allocation?: AllocationInput | null | undefined;
+  /** What to hold: 1-100 lines. */
   items: Array<StockLineInput>;
   /** The caller's order id. Reserving again with the same id and the same lines returns the same reservation. */
   orderId: string;
@@ -99,6 +113,7 @@ export type ReserveStockInput = {
   ttlSeconds?: number | null | undefined;
 };
 
+/** Whether and how one request may be served from several warehouses. */
 export type SplitPolicy =
   /** Each line from the strategy's first warehouse that has stock, a line split where one runs short. */
   | 'ALLOW'
@@ -107,25 +122,40 @@ export type SplitPolicy =
   /** All lines from one warehouse, or refused with INSUFFICIENT_STOCK. */
   | 'NEVER';
 
+/** Why a business rule refused a mutation (StockError.code). Stable: programs may switch on it; new codes may be added. */
 export type StockErrorCode =
+  /** It exists already with something else: a sku, warehouse code or key name taken, or an orderId used with other lines. */
   | 'DUPLICATE'
+  /** The idempotency key was used before with another input or operation: use a new key for a new request. */
   | 'IDEMPOTENCY_KEY_REUSED'
+  /** Not enough available (requested and available say how much), in the warehouse named or in those allocation may use. */
   | 'INSUFFICIENT_STOCK'
+  /** The quantity cannot apply: more returned than the order bought, or a level would exceed 2,147,483,647. */
   | 'INVALID_QUANTITY'
+  /** The change does not apply to the object as it is: a reservation past it (a RELEASED one cannot be confirmed), the MAIN warehouse deactivated. */
   | 'INVALID_STATE'
+  /** The product tracks lots and the request named none, or named one that does not exist. */
   | 'LOT_REQUIRED'
+  /** No product has that sku. */
   | 'PRODUCT_NOT_FOUND'
+  /** The reservation expired unpaid: it can no longer be confirmed or extended. */
   | 'RESERVATION_EXPIRED'
+  /** No reservation has that orderId in the caller's channel. */
   | 'RESERVATION_NOT_FOUND'
   /** No transfer has that reference. */
   | 'TRANSFER_NOT_FOUND'
+  /** The level is no longer at expectedVersion: someone changed it first; currentVersion says where it is now. */
   | 'VERSION_CONFLICT'
+  /** No active warehouse has that code. */
   | 'WAREHOUSE_NOT_FOUND';
 
+/** A quantity of one product, from one warehouse or from where the service chooses. */
 export type StockLineInput = {
   /** Only lots whose sellBy is at least this many days away. */
   minShelfLifeDays?: number | null | undefined;
+  /** How many (1-1,000,000); two lines of one sku and warehouse count as their sum. */
   quantity: number;
+  /** The product's sku. */
   sku: string;
   /** Warehouse code; omitted: the service chooses. */
   warehouse?: string | null | undefined;

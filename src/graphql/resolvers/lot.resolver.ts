@@ -25,7 +25,7 @@ export class LotResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.lots.expiring(withinDays, warehouse, first, decodeCursor("lot", after, MAX_SERIAL_ID));
-    return connectionOf(rows, first, (l) => encodeCursor("lot", l.id));
+    return connectionOf(rows, { first, after }, (l) => encodeCursor("lot", l.id));
   }
 
   @Authorized("ADMIN")

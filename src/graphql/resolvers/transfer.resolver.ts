@@ -30,7 +30,7 @@ export class TransferResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.queries.transferPage(status, warehouse, first, decodeCursor("transfer", after));
-    return connectionOf(rows, first, (t) => encodeCursor("transfer", t.id));
+    return connectionOf(rows, { first, after }, (t) => encodeCursor("transfer", t.id));
   }
 
   @Authorized("ADMIN")

@@ -1,0 +1,34 @@
+// One object of every type that implements Node, read from a test's fixture,
+// for the tests that go through each type by id (node.test, auth-matrix).
+import { type GraphQLSchema, isInterfaceType } from "graphql";
+
+/**
+ * Asked as ADMIN with a fixture's product (stock in MAIN, an alert crossed)
+ * and an order reserved of it. A type that implements Node gets a selection
+ * here that reaches one of its objects.
+ */
+export const ONE_OF_EACH_NODE = `query OneOfEachNode($sku: String!, $orderId: String!) {
+  product(sku: $sku) { __typename id stock { __typename id } levels { __typename id warehouse { __typename id } } }
+  reservation(orderId: $orderId) { __typename id }
+  stockMovements(first: 1, newestFirst: true) { nodes { __typename id } }
+  stockAlerts(first: 1) { nodes { __typename id } }
+  apiKeys { __typename id }
+}`;
+
+/** The first id of each type in an answer: every object with `__typename` and `id`, however deep. */
+export function idsByType(data: unknown, found = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(data)) for (const item of data) idsByType(item, found);
+  else if (data !== null && typeof data === "object") {
+    const o = data as Record<string, unknown>;
+    if (typeof o.__typename === "string" && typeof o.id === "string" && !found.has(o.__typename)) found.set(o.__typename, o.id);
+    for (const v of Object.values(o)) idsByType(v, found);
+  }
+  return found;
+}
+
+/** The types implementing Node in `schema`. */
+export function nodeTypes(schema: GraphQLSchema): string[] {
+  const node = schema.getType("Node");
+  if (!isInterfaceType(node)) throw new Error("the schema has no Node interface");
+  return schema.getPossibleTypes(node).map((t) => t.name).sort();
+}
