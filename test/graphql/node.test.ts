@@ -3,14 +3,16 @@
 // types; ids the service never handed out are clear errors, ids of nothing are
 // null; the old numeric ids stay readable as databaseId and still page
 // lowStockLevels; one statement per type however many ids.
-import { createSchema } from "../../src/graphql/schema.js";
+import { isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
 import { idsByType, nodeTypes, ONE_OF_EACH_NODE } from "../support/node-fixtures.js";
 import { type Backend, startTestService, type TestService, uniqueSku } from "../support/service.js";
 import { dataOf, expectNoLeak, must } from "./helpers.js";
 
-const NODE_TYPES = nodeTypes(await createSchema({ publicRead: true }));
+const schema = await createSchema({ publicRead: true });
+const NODE_TYPES = nodeTypes(schema);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const decoded = (id: string) => Buffer.from(id, "base64").toString();
 
@@ -178,6 +180,16 @@ function suite(backend: Backend) {
     });
   };
 }
+
+describe("Node", () => {
+  it("is implemented by every object type with an id, so no two objects share one", () => {
+    const withOwnId = Object.values(schema.getTypeMap())
+      .filter((t) => isObjectType(t) && !t.name.startsWith("__") && "id" in t.getFields())
+      .filter((t) => isObjectType(t) && !t.getInterfaces().some((i) => i.name === "Node"))
+      .map((t) => t.name);
+    expect(withOwnId, "implement Node (docs/graphql.md, A new type)").toEqual([]);
+  });
+});
 
 describe("node and nodes over HTTP (PGlite)", suite("pglite"));
 describe.skipIf(!hasRealPostgres())("node and nodes over HTTP (PostgreSQL)", suite("postgres"));
