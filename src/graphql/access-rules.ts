@@ -66,7 +66,7 @@ export const FIELD_ACCESS = {
 /**
  * Who may read each Node type through node(id) and nodes(ids): what the
  * caller could read of it elsewhere (node and nodes themselves are PUBLIC).
- * Products, their levels and totals and warehouses are the public
+ * Products, their levels, totals and lots and warehouses are the public
  * catalogue; the ledger and orders need VIEWER; keys need ADMIN. A type
  * that implements Node without a line here fails the auth-matrix test.
  */
@@ -75,6 +75,7 @@ export const NODE_ACCESS = {
   Warehouse: "PUBLIC",
   StockLevel: "PUBLIC",
   StockSummary: "PUBLIC",
+  Lot: "PUBLIC",
   Reservation: "VIEWER",
   StockMovement: "VIEWER",
   StockAlert: "VIEWER",

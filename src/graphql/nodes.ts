@@ -24,6 +24,7 @@ export const NODE_LOADERS: Record<NodeTypeName, NodeLoader> = {
   Warehouse: serial((l, id) => l.warehouse.load(id)),
   StockLevel: serial((l, id) => l.level.load(id)),
   StockSummary: serial(async (l, id) => ((await l.product.load(id)) ? l.summary.load(id) : null)),
+  Lot: serial((l, id) => l.lot.load(id)),
   Reservation: bigint((l, id) => l.reservation.load(id)),
   StockMovement: bigint((l, id) => l.movement.load(id)),
   StockAlert: bigint(async (l, id) => {

@@ -233,6 +233,7 @@ export type NodeByIdQueryVariables = Exact<{
 
 export type NodeByIdQuery = { node:
     | { __typename: 'ApiKey', id: string }
+    | { __typename: 'Lot', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Reservation', id: string }
     | { __typename: 'StockAlert', id: string }

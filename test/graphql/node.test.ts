@@ -7,7 +7,7 @@ import { isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { idsByType, nodeTypes, ONE_OF_EACH_NODE } from "../support/node-fixtures.js";
+import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE } from "../support/node-fixtures.js";
 import { type Backend, startTestService, type TestService, uniqueSku } from "../support/service.js";
 import { dataOf, expectNoLeak, must } from "./helpers.js";
 
@@ -35,7 +35,9 @@ function suite(backend: Backend) {
       expect((await gql(`mutation($i: ReserveStockInput!) { reserveStock(input: $i) { errors { code } } }`, {
         i: { orderId, items: [{ sku, quantity: 6 }] },
       })).reserveStock.errors).toEqual([]);
-      ids = idsByType(await gql(ONE_OF_EACH_NODE, { sku, orderId }));
+      const lotSku = uniqueSku("NODE-LOT");
+      expect((await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`, { i: lotFixture(lotSku) })).createProduct.errors).toEqual([]);
+      ids = idsByType(await gql(ONE_OF_EACH_NODE, { sku, orderId, lotSku }));
     });
     afterAll(() => t?.close());
 

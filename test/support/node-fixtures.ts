@@ -3,17 +3,22 @@
 import { type GraphQLSchema, isInterfaceType } from "graphql";
 
 /**
- * Asked as ADMIN with a fixture's product (stock in MAIN, an alert crossed)
- * and an order reserved of it. A type that implements Node gets a selection
- * here that reaches one of its objects.
+ * Asked as ADMIN with a fixture's product (stock in MAIN, an alert crossed),
+ * an order reserved of it, and a product that tracks lots with a lot in MAIN
+ * (LOT_FIXTURE). A type that implements Node gets a selection here that
+ * reaches one of its objects.
  */
-export const ONE_OF_EACH_NODE = `query OneOfEachNode($sku: String!, $orderId: String!) {
+export const ONE_OF_EACH_NODE = `query OneOfEachNode($sku: String!, $orderId: String!, $lotSku: String!) {
   product(sku: $sku) { __typename id stock { __typename id } levels { __typename id warehouse { __typename id } } }
+  lotProduct: product(sku: $lotSku) { levels { lots { __typename id } } }
   reservation(orderId: $orderId) { __typename id }
   stockMovements(first: 1, newestFirst: true) { nodes { __typename id } }
   stockAlerts(first: 1) { nodes { __typename id } }
   apiKeys { __typename id }
 }`;
+
+/** createProduct's input for the fixture's product that tracks lots. */
+export const lotFixture = (lotSku: string) => ({ sku: lotSku, name: "lots", tracksLots: true, initialStock: 5, initialLot: { code: "FIXTURE-1", expiresOn: "2099-12-31" } });
 
 /** The first id of each type in an answer: every object with `__typename` and `id`, however deep. */
 export function idsByType(data: unknown, found = new Map<string, string>()): Map<string, string> {

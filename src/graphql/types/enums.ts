@@ -67,6 +67,7 @@ export const LotStatus = enumObject(LOT_STATUSES);
 export type LotStatus = DomainLotStatus;
 registerEnumType(LotStatus, {
   name: "LotStatus",
+  description: "Whether a lot may still be sold.",
   valuesConfig: {
     ACTIVE: { description: "Sellable." },
     EXPIRED: { description: "Past its sell-by date (expiresOn minus the product's removalDays): no longer available; still on hand until written off." },
