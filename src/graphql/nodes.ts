@@ -49,7 +49,7 @@ export async function fetchNode(ctx: Context, id: unknown, field = "id"): Promis
   const { type, rowId } = parseGlobalId(id, maxRowIdOf, field);
   const name = type as NodeTypeName;
   // node and nodes are @Authorized("PUBLIC"), which already applied PUBLIC_READ: here only the type's own rule is left.
-  requireAccess(ctx.principal?.role ?? null, NODE_ACCESS[name], true, `read a ${name}`);
+  requireAccess(ctx.principal?.role ?? null, NODE_ACCESS[name], true, `read ${name} objects by id`);
   const found = await NODE_LOADERS[name].load(ctx.loaders, rowId);
   return found && { ...found, [NODE_TYPE]: name };
 }
