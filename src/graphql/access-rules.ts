@@ -67,8 +67,8 @@ export const FIELD_ACCESS = {
  * Who may read each Node type through node(id) and nodes(ids): what the
  * caller could read of it elsewhere (node and nodes themselves are PUBLIC).
  * Products, their levels, totals and lots and warehouses are the public
- * catalogue; the ledger and orders need VIEWER; keys need ADMIN. A type
- * that implements Node without a line here fails the auth-matrix test.
+ * catalogue; the ledger, orders and transfers need VIEWER; keys need ADMIN.
+ * A type that implements Node without a line here fails the auth-matrix test.
  */
 export const NODE_ACCESS = {
   Product: "PUBLIC",
@@ -79,6 +79,7 @@ export const NODE_ACCESS = {
   Reservation: "VIEWER",
   StockMovement: "VIEWER",
   StockAlert: "VIEWER",
+  Transfer: "VIEWER",
   ApiKey: "ADMIN",
 } as const satisfies Record<string, Access>;
 

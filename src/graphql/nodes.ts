@@ -31,6 +31,7 @@ export const NODE_LOADERS: Record<NodeTypeName, NodeLoader> = {
     const alert = await l.alert.load(id);
     return alert && alertOf(alert);
   }),
+  Transfer: bigint((l, id) => l.transfer.load(id)),
   ApiKey: serial((l, id) => l.apiKey.load(id)),
 };
 

@@ -4,7 +4,7 @@ import { buildSchema } from "type-graphql";
 import { authChecker } from "./auth.js";
 import { AccessResolver } from "./resolvers/access.resolver.js";
 import { NodeResolver } from "./resolvers/node.resolver.js";
-import { DeductStockPayloadResolver, ReservationPayloadResolver, StockLevelPayloadResolver } from "./resolvers/payload.resolver.js";
+import { DeductStockPayloadResolver, ReservationPayloadResolver, StockLevelPayloadResolver, TransferPayloadResolver } from "./resolvers/payload.resolver.js";
 import { ProductResolver } from "./resolvers/product.resolver.js";
 import { ReservationLineResolver, ReservationResolver } from "./resolvers/reservation.resolver.js";
 import { StockAlertResolver, StockEventResolver } from "./resolvers/stock-event.resolver.js";
@@ -37,6 +37,7 @@ export const resolvers = [
   ReservationPayloadResolver,
   DeductStockPayloadResolver,
   StockLevelPayloadResolver,
+  TransferPayloadResolver,
 ] as const;
 
 /**

@@ -11,7 +11,7 @@ import { FIELD_ACCESS, NODE_ACCESS, OPERATION_ACCESS } from "../../src/graphql/a
 import type { Access } from "../../src/graphql/auth.js";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE } from "../support/node-fixtures.js";
+import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE, transferFixture } from "../support/node-fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { documentOf, type Fixture, fresh, minimalArgs, type RootOperation, rootOperations, validFiller } from "./schema-operations.js";
 
@@ -169,6 +169,9 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     }
     const lotSku = fresh("LOTS");
     await admin(create, { i: lotFixture(lotSku) });
+    await admin(`mutation($i: CreateTransferInput!) { createTransfer(input: $i) { errors { code } } }`, {
+      i: transferFixture(fresh("MATRIX-T"), fx.sku, fx.warehouse),
+    });
     nodeIds = idsByType(await admin(ONE_OF_EACH_NODE, { sku: fx.sku, orderId: fx.orderId, lotSku }));
     fx.nodeId = nodeIds.get("Product")!;
   });

@@ -240,6 +240,7 @@ export type NodeByIdQuery = { node:
     | { __typename: 'StockLevel', onHand: number, reserved: number, id: string }
     | { __typename: 'StockMovement', id: string }
     | { __typename: 'StockSummary', id: string }
+    | { __typename: 'Transfer', id: string }
     | { __typename: 'Warehouse', id: string }
    | null };
 

@@ -7,7 +7,7 @@ import { isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
-import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE } from "../support/node-fixtures.js";
+import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE, transferFixture } from "../support/node-fixtures.js";
 import { type Backend, startTestService, type TestService, uniqueSku } from "../support/service.js";
 import { dataOf, expectNoLeak, must } from "./helpers.js";
 
@@ -37,6 +37,10 @@ function suite(backend: Backend) {
       })).reserveStock.errors).toEqual([]);
       const lotSku = uniqueSku("NODE-LOT");
       expect((await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`, { i: lotFixture(lotSku) })).createProduct.errors).toEqual([]);
+      const to = uniqueSku("NODE-WH");
+      await gql(`mutation($c: String!) { createWarehouse(input: { code: $c, name: "to" }) { errors { code } } }`, { c: to });
+      const transfer = transferFixture(uniqueSku("NODE-T"), sku, to);
+      expect((await gql(`mutation($i: CreateTransferInput!) { createTransfer(input: $i) { errors { code } } }`, { i: transfer })).createTransfer.errors).toEqual([]);
       ids = idsByType(await gql(ONE_OF_EACH_NODE, { sku, orderId, lotSku }));
     });
     afterAll(() => t?.close());

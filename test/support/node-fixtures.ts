@@ -4,9 +4,9 @@ import { type GraphQLSchema, isInterfaceType } from "graphql";
 
 /**
  * Asked as ADMIN with a fixture's product (stock in MAIN, an alert crossed),
- * an order reserved of it, and a product that tracks lots with a lot in MAIN
- * (LOT_FIXTURE). A type that implements Node gets a selection here that
- * reaches one of its objects.
+ * an order reserved of it, a product that tracks lots with a lot in MAIN
+ * (lotFixture) and a transfer. A type that implements Node gets a selection
+ * here that reaches one of its objects.
  */
 export const ONE_OF_EACH_NODE = `query OneOfEachNode($sku: String!, $orderId: String!, $lotSku: String!) {
   product(sku: $sku) { __typename id stock { __typename id } levels { __typename id warehouse { __typename id } } }
@@ -15,10 +15,14 @@ export const ONE_OF_EACH_NODE = `query OneOfEachNode($sku: String!, $orderId: St
   stockMovements(first: 1, newestFirst: true) { nodes { __typename id } }
   stockAlerts(first: 1) { nodes { __typename id } }
   apiKeys { __typename id }
+  transfers(first: 1) { nodes { __typename id } }
 }`;
 
 /** createProduct's input for the fixture's product that tracks lots. */
 export const lotFixture = (lotSku: string) => ({ sku: lotSku, name: "lots", tracksLots: true, initialStock: 5, initialLot: { code: "FIXTURE-1", expiresOn: "2099-12-31" } });
+
+/** createTransfer's input for the fixture's transfer: one of `sku` from MAIN to `to`. */
+export const transferFixture = (reference: string, sku: string, to: string) => ({ reference, from: "MAIN", to, lines: [{ sku, quantity: 1 }] });
 
 /** The first id of each type in an answer: every object with `__typename` and `id`, however deep. */
 export function idsByType(data: unknown, found = new Map<string, string>()): Map<string, string> {

@@ -3,6 +3,7 @@ import type { MovementRecord, ReservationRecord, StockLevelRecord } from "../../
 import type { LevelResult } from "../../stock/stock.service.js";
 import type { Context } from "../context.js";
 import { DeductStockPayload, ReservationPayload, StockLevelPayload } from "../types/payloads.js";
+import { TransferPayload } from "../types/transfer.type.js";
 import { StockLevel } from "../types/stock-level.type.js";
 
 // What a mutation changed, returned with it so a normalized client cache
@@ -24,11 +25,21 @@ export class ReservationPayloadResolver {
   }
 }
 
+const levelsOfMovements = (p: { movements: MovementRecord[] }, ctx: Context) => levelsNow(ctx, p.movements.map((m) => m.levelId));
+
 @Resolver(() => DeductStockPayload)
 export class DeductStockPayloadResolver {
   @FieldResolver(() => [StockLevel], { description: `${LEVELS} Empty when the mutation was refused.` })
   levels(@Root() p: { movements: MovementRecord[] }, @Ctx() ctx: Context) {
-    return levelsNow(ctx, p.movements.map((m) => m.levelId));
+    return levelsOfMovements(p, ctx);
+  }
+}
+
+@Resolver(() => TransferPayload)
+export class TransferPayloadResolver {
+  @FieldResolver(() => [StockLevel], { description: `${LEVELS} The levels its movements changed; empty when none moved stock or it was refused.` })
+  levels(@Root() p: { movements: MovementRecord[] }, @Ctx() ctx: Context) {
+    return levelsOfMovements(p, ctx);
   }
 }
 

@@ -143,6 +143,7 @@ registerEnumType(StockAlertKind, {
 });
 registerEnumType(TransferStatus, {
   name: "TransferStatus",
+  description: "Where a transfer is in its life.",
   valuesConfig: {
     DRAFT: { description: "Created; nothing has moved." },
     IN_TRANSIT: { description: "Left the origin: onHand there went down; the quantity is in transit." },
