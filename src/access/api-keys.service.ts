@@ -8,6 +8,9 @@ import { InputRejected, StockRefusal } from "../stock/stock.errors.js";
 import { ROLES } from "../stock/enums.js";
 import type { Actor, Role } from "../stock/types.js";
 
+/** A key as stored (its hash, never the key): what the API layer shows of it is the ApiKey type's fields. */
+export type ApiKeyRecord = ApiKeyRow;
+
 const KEY_PREFIX = "sk_";
 /**
  * How long a look-up is trusted without asking the database again, either

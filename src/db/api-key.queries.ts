@@ -1,5 +1,6 @@
 import { asc, eq, inArray, isNull, and, sql } from "drizzle-orm";
 import type { Executor } from "./client.js";
+import { anyOf } from "./rows.js";
 import { apiKeys } from "./schema.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -26,6 +27,11 @@ export async function validKeyHashes(ex: Executor, keyHashes: string[]): Promise
 
 export function listApiKeys(ex: Executor): Promise<ApiKeyRow[]> {
   return ex.select().from(apiKeys).orderBy(asc(apiKeys.id));
+}
+
+export async function apiKeysByIds(ex: Executor, ids: readonly number[]): Promise<ApiKeyRow[]> {
+  if (ids.length === 0) return [];
+  return ex.select().from(apiKeys).where(anyOf(apiKeys.id, ids));
 }
 
 export async function revokeApiKey(ex: Executor, name: string): Promise<ApiKeyRow | null> {

@@ -201,3 +201,13 @@ export async function movementsByIds(ex: Executor, ids: readonly number[]): Prom
   return ex.select().from(stockMovements).where(anyOf(stockMovements.id, ids));
 }
 
+export async function alertsByIds(ex: Executor, ids: readonly number[]): Promise<AlertRow[]> {
+  if (ids.length === 0) return [];
+  return ex.select().from(stockAlerts).where(anyOf(stockAlerts.id, ids));
+}
+
+export async function reservationsByIds(ex: Executor, ids: readonly number[]): Promise<ReservationRow[]> {
+  if (ids.length === 0) return [];
+  return ex.select().from(reservations).where(anyOf(reservations.id, ids));
+}
+

@@ -10,13 +10,17 @@ import type { Access } from "./auth.js";
 export const OPERATION_ACCESS = {
   Query: {
     me: "PUBLIC",
+    node: "PUBLIC",
+    nodes: "PUBLIC",
     product: "PUBLIC",
     products: "PUBLIC",
     warehouses: "PUBLIC",
     checkStock: "PUBLIC",
+    stockLevel: "PUBLIC",
     reservation: "VIEWER",
     reservations: "VIEWER",
     lowStockLevels: "VIEWER",
+    lowStockLevelConnection: "VIEWER",
     stockMovements: "VIEWER",
     stockAlerts: "VIEWER",
     transfer: "VIEWER",
@@ -58,3 +62,25 @@ export const OPERATION_ACCESS = {
 export const FIELD_ACCESS = {
   "Product.movements": "VIEWER",
 } as const satisfies Record<string, Access>;
+
+/**
+ * Who may read each Node type through node(id) and nodes(ids): what the
+ * caller could read of it elsewhere (node and nodes themselves are PUBLIC).
+ * Products, their levels, totals and lots and warehouses are the public
+ * catalogue; the ledger, orders and transfers need VIEWER; keys need ADMIN.
+ * A type that implements Node without a line here fails the auth-matrix test.
+ */
+export const NODE_ACCESS = {
+  Product: "PUBLIC",
+  Warehouse: "PUBLIC",
+  StockLevel: "PUBLIC",
+  StockSummary: "PUBLIC",
+  Lot: "PUBLIC",
+  Reservation: "VIEWER",
+  StockMovement: "VIEWER",
+  StockAlert: "VIEWER",
+  Transfer: "VIEWER",
+  ApiKey: "ADMIN",
+} as const satisfies Record<string, Access>;
+
+export type NodeTypeName = keyof typeof NODE_ACCESS;

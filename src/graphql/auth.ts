@@ -13,17 +13,21 @@ export function mayAct(role: Role | null, needed: Access, publicRead: boolean): 
   return role !== null && rank[role] >= rank[needed];
 }
 
-/** The one auth checker: UNAUTHENTICATED without a (valid) key, FORBIDDEN with too small a role. */
+/** UNAUTHENTICATED without a (valid) key, FORBIDDEN with too small a role; `what` names what was refused. */
+export function requireAccess(role: Role | null, needed: Access, publicRead: boolean, what = "do this"): void {
+  if (mayAct(role, needed, publicRead)) return;
+  if (role === null) {
+    throw new GraphQLError(`an API key is required to ${what}: send Authorization: Bearer <key>`, {
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+  }
+  throw new GraphQLError(`the ${role} role may not ${what}; it needs ${needed}`, { extensions: { code: "FORBIDDEN" } });
+}
+
+/** The one auth checker of `@Authorized(...)`. */
 export function authChecker(publicRead: boolean): AuthChecker<Context, Access> {
   return ({ context }, roles) => {
-    const needed = roles[0] ?? "VIEWER";
-    const role = context.principal?.role ?? null;
-    if (mayAct(role, needed, publicRead)) return true;
-    if (role === null) {
-      throw new GraphQLError("an API key is required: send Authorization: Bearer <key>", {
-        extensions: { code: "UNAUTHENTICATED" },
-      });
-    }
-    throw new GraphQLError(`the ${role} role may not do this; it needs ${needed}`, { extensions: { code: "FORBIDDEN" } });
+    requireAccess(context.principal?.role ?? null, roles[0] ?? "VIEWER", publicRead);
+    return true;
   };
 }

@@ -1,4 +1,5 @@
 import { InputRejected } from "../stock/stock.errors.js";
+import { rowIdOf } from "./global-id.js";
 
 /** The largest id of a serial (int4) column: products, warehouses, levels. A larger one would fail in SQL. */
 export const MAX_SERIAL_ID = 2 ** 31 - 1;
@@ -17,11 +18,18 @@ export function decodeCursor(kind: string, cursor: string | null | undefined, ma
   return Number(m[2]);
 }
 
-/** A row's `id` given back as `after` (lowStockLevels pages by the last level's id). */
-export function parseId(s: string | null | undefined, field = "after", max = MAX_SERIAL_ID): number | null {
+/**
+ * An object's `id` given back as `after` (lowStockLevels pages by the last
+ * level's id): its row id. The numeric ids of before global ids are still
+ * taken, so a client that kept one keeps paging.
+ */
+export function parseId(s: string | null | undefined, type: string, field = "after", max = MAX_SERIAL_ID): number | null {
   if (s == null) return null;
-  if (!/^\d{1,10}$/.test(s) || Number(s) > max) throw new InputRejected(`${field} must be the id of a row this field returned`, field);
-  return Number(s);
+  if (/^\d+$/.test(s)) {
+    if (s.length > 10 || Number(s) > max) throw new InputRejected(`${field} must be the id of a ${type} this field returned`, field);
+    return Number(s);
+  }
+  return rowIdOf(type, s, field, max);
 }
 
 /** A ledger sequence as clients see it: a decimal string. */
@@ -31,13 +39,22 @@ export function parseSequence(s: string | null | undefined, field = "after"): nu
   return Number(s);
 }
 
-/** Builds a connection from one extra row fetched past `first` (which says there is a next page). */
-export function connectionOf<T>(rows: T[], first: number, cursorOf: (row: T) => string) {
-  const nodes = rows.slice(0, first);
+/**
+ * Builds a connection from one extra row fetched past `first` (which says
+ * there is a next page). Paging goes forward, so a page asked for with
+ * `after` has items before it, and the first page has none.
+ */
+export function connectionOf<T>(rows: T[], page: { first: number; after?: string | null }, cursorOf: (row: T) => string) {
+  const nodes = rows.slice(0, page.first);
   const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
     nodes,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > page.first,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasPreviousPage: page.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+    },
   };
 }

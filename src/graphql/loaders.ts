@@ -1,8 +1,11 @@
 import DataLoader from "dataloader";
+import type { ApiKeyRecord as ApiKeyRow } from "../access/api-keys.service.js";
 import type {
+  AlertRecord as AlertRow,
   MovementRecord as MovementRow,
   ProductRecord as ProductRow,
   ReservationLineRecord as LineRow,
+  ReservationRecord as ReservationRow,
   StockLevelRecord as LevelRow,
   TransferLineRecord as TransferLineRow,
   TransferRecord as TransferRow,
@@ -36,10 +39,13 @@ export function createLoaders(q: QueryService, options: { cache?: boolean } = {}
     product: new DataLoader<number, ProductRow | null>(async (ids) => byId(ids, await q.productsByIds(ids), (p) => p.id), o),
     warehouse: new DataLoader<number, WarehouseRow | null>(async (ids) => byId(ids, await q.warehousesByIds(ids), (w) => w.id), o),
     level: new DataLoader<number, LevelRow | null>(async (ids) => byId(ids, await q.levelsByIds(ids), (l) => l.id), o),
+    /** Levels as they are now, never from the cache: what a mutation's payload shows after an earlier field of the request read them. */
+    levelNow: new DataLoader<number, LevelRow | null>(async (ids) => byId(ids, await q.levelsByIds(ids), (l) => l.id), { cache: false }),
     levelsOfProduct: new DataLoader<number, LevelRow[]>(async (ids) => groupBy(ids, await q.levelsByProductIds(ids), (l) => l.productId), o),
-    summary: new DataLoader<number, Summary>(async (ids) => {
+    /** A product's totals, by product id; `id` is the product's, which the summary's global id names. */
+    summary: new DataLoader<number, Summary & { id: number }>(async (ids) => {
       const map = await q.summariesByProductIds(ids);
-      return ids.map((id) => map.get(id)!);
+      return ids.map((id) => ({ ...map.get(id)!, id }));
     }, o),
     movement: new DataLoader<number, MovementRow | null>(async (ids) => byId(ids, await q.movementsByIds(ids), (m) => m.id), o),
     lot: new DataLoader<number, LotRow | null>(async (ids) => byId(ids, await q.lotsByIds(ids), (l) => l.id), o),
@@ -72,6 +78,9 @@ export function createLoaders(q: QueryService, options: { cache?: boolean } = {}
       },
       { ...o, cacheKeyFn: placeKey },
     ),
+    reservation: new DataLoader<number, ReservationRow | null>(async (ids) => byId(ids, await q.reservationsByIds(ids), (r) => r.id), o),
+    alert: new DataLoader<number, AlertRow | null>(async (ids) => byId(ids, await q.alertsByIds(ids), (a) => a.id), o),
+    apiKey: new DataLoader<number, ApiKeyRow | null>(async (ids) => byId(ids, await q.apiKeysByIds(ids), (k) => k.id), o),
   };
 }
 

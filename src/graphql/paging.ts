@@ -19,6 +19,10 @@ export function pageArgs(defaultFirst: number): ClassType<{ first: number; after
 @ArgsType()
 export class PageArgs extends pageArgs(PAGE_SIZE.default) {}
 
+/** Pages of 50 without an order to choose: lowStockLevelConnection's. */
+@ArgsType()
+export class LongPageArgs extends pageArgs(PAGE_SIZE.ledger) {}
+
 @ArgsType()
 export class MovementPageArgs extends pageArgs(PAGE_SIZE.default) {
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Newest first instead of sequence order." })

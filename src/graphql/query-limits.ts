@@ -186,18 +186,23 @@ function cycleOf(
 
 /**
  * A list's selection costs as many times as the list may hold: `first` where
- * the field takes it, ASSUMED_LIST_SIZE for any other list. The `nodes` and
- * `edges` of a connection are the page its field's `first` already counted.
+ * the field takes it, as many as its `ids` (nodes), ASSUMED_LIST_SIZE for any
+ * other list. The `nodes` and `edges` of a connection are the page its
+ * field's `first` already counted.
  */
 const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   if (field.args.some((a) => a.name === "first")) {
     const first = typeof args.first === "number" && args.first > 0 ? args.first : 1;
     return 1 + childComplexity * first;
   }
+  if (Array.isArray(args.ids)) return 1 + childComplexity * Math.max(1, args.ids.length);
   if (!isListType(getNullableType(field.type))) return undefined;
   const inConnection = (isObjectType(type) || isInterfaceType(type)) && "pageInfo" in type.getFields();
   return 1 + childComplexity * (inConnection ? 1 : ASSUMED_LIST_SIZE);
 };
+
+/** The arguments listEstimator sizes lists by. */
+const SIZE_ARGUMENTS = new Set(["first", "ids"]);
 
 export interface OperationRequest {
   query: string;
@@ -293,7 +298,7 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
   };
 
   // The cost depends on variables only where an estimator reads arguments:
-  // `first`, any argument of a field with its own complexity, @skip/@include.
+  // `first` and `ids`, any argument of a field with its own complexity, @skip/@include.
   const fieldsPriceArguments = Object.values(schema.getTypeMap()).some(
     (t) => (isObjectType(t) || isInterfaceType(t)) && Object.values(t.getFields()).some((f) => f.extensions?.complexity !== undefined),
   );
@@ -303,7 +308,7 @@ export function queryLimiter(schema: GraphQLSchema, limits: QueryLimits = QUERY_
     let depends = false;
     visit(document, {
       Field(node) {
-        if (node.arguments?.some((a) => (fieldsPriceArguments || a.name.value === "first") && hasVariable(a.value))) depends = true;
+        if (node.arguments?.some((a) => (fieldsPriceArguments || SIZE_ARGUMENTS.has(a.name.value)) && hasVariable(a.value))) depends = true;
       },
       Directive(node) {
         if ((node.name.value === "skip" || node.name.value === "include") && node.arguments?.some((a) => hasVariable(a.value))) depends = true;

@@ -1,8 +1,10 @@
 import type { Database } from "../db/client.js";
 import { lotsByIds, lotsOfLevels, lotsOfMovements, lotsOfReservations } from "../db/lot.queries.js";
+import { apiKeysByIds } from "../db/api-key.queries.js";
 import {
   activeLevelsByProductIds,
   alertPage,
+  alertsByIds,
   levelsByIds,
   levelsByProductIds,
   lowStockPage,
@@ -13,6 +15,7 @@ import {
   productPage,
   productsByIds,
   reservationPage,
+  reservationsByIds,
   warehousesByIds,
 } from "../db/read.queries.js";
 import { linesOf, reservationByOrder, type ReservationRow } from "../db/reservation.queries.js";
@@ -62,7 +65,12 @@ export class QueryService {
     return (await this.catalog.warehouse(limit.warehouseCode(code))).id;
   }
 
-  async lowStockLevels(warehouse: string | null | undefined, first: number | null | undefined, afterLevelId: number | null) {
+  /**
+   * Levels at or below their threshold, lowest available first, after the
+   * given level (where it stands now). `extra` rows past `first` are fetched
+   * too: one tells a connection that another page follows.
+   */
+  async lowStockLevels(warehouse: string | null | undefined, first: number | null | undefined, afterLevelId: number | null, extra = 0) {
     const n = limit.first(first);
     const warehouseId = await this.warehouseId(warehouse);
     let after: { available: number; id: number } | null = null;
@@ -70,7 +78,12 @@ export class QueryService {
       const level = await findLevel(this.db, afterLevelId);
       if (level) after = { available: level.onHand - level.reserved - level.unsellable, id: level.id };
     }
-    return lowStockPage(this.db, n, warehouseId, after);
+    return lowStockPage(this.db, n + extra, warehouseId, after);
+  }
+
+  /** The level of a product in a warehouse, or null when it never had one there. */
+  async levelIdAt(sku: string, warehouse: string, field = "place"): Promise<number | null> {
+    return this.catalog.existingLevelId(await this.catalog.place(limit.sku(sku, `${field}.sku`), limit.warehouseCode(warehouse, `${field}.warehouse`)));
   }
 
   /** An order's reservation in a channel (the caller's, unless one is named). */
@@ -111,6 +124,9 @@ export class QueryService {
   levelsByProductIds = (ids: readonly number[]) => levelsByProductIds(this.db, ids);
   movementsByIds = (ids: readonly number[]) => movementsByIds(this.db, ids);
   linesByReservationIds = (ids: readonly number[]) => linesOf(this.db, ids);
+  reservationsByIds = (ids: readonly number[]) => reservationsByIds(this.db, ids);
+  alertsByIds = (ids: readonly number[]) => alertsByIds(this.db, ids);
+  apiKeysByIds = (ids: readonly number[]) => apiKeysByIds(this.db, ids);
 
   transfer(reference: string) {
     return transferByReference(this.db, limit.reference(reference));

@@ -7,10 +7,11 @@ import { buildSchema, getNamedType, type GraphQLSchema, printSchema } from "grap
 import { getMetadataStorage } from "type-graphql";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FIELD_ACCESS, OPERATION_ACCESS } from "../../src/graphql/access-rules.js";
+import { FIELD_ACCESS, NODE_ACCESS, OPERATION_ACCESS } from "../../src/graphql/access-rules.js";
 import type { Access } from "../../src/graphql/auth.js";
 import { createSchema } from "../../src/graphql/schema.js";
 import { hasRealPostgres } from "../support/databases.js";
+import { idsByType, lotFixture, nodeTypes, ONE_OF_EACH_NODE, transferFixture } from "../support/node-fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { documentOf, type Fixture, fresh, minimalArgs, type RootOperation, rootOperations, validFiller } from "./schema-operations.js";
 
@@ -109,12 +110,17 @@ describe("access rules", () => {
     for (const type of storage.objectTypes) for (const f of type.fields ?? []) if (f.roles) nested[`${type.name}.${f.schemaName}`] = f.roles[0];
     expect(nested, "nested fields with @Authorized: list them in FIELD_ACCESS").toEqual(FIELD_ACCESS);
   });
+
+  it("say who may read each type that implements Node by id", () => {
+    expect(Object.keys(NODE_ACCESS).sort(), "types implementing Node and NODE_ACCESS in src/graphql/access-rules.ts differ").toEqual(nodeTypes(schema));
+  });
 });
 
 describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$publicRead", ({ publicRead }) => {
   let svc: TestService;
   let fx: Fixture;
   let alertSku: string;
+  let nodeIds: Map<string, string>;
   const keys: Record<Principal, string | null> = {
     anonymous: null,
     VIEWER: null,
@@ -148,7 +154,7 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     keys["revoked key"] = revoked.key;
     await admin(`mutation($n: String!) { revokeApiKey(name: $n) { errors { code } } }`, { n: revoked.name });
 
-    fx = { sku: fresh("MATRIX"), orderId: fresh("ORDER"), warehouse: fresh("MATRIX-WH") };
+    fx = { sku: fresh("MATRIX"), orderId: fresh("ORDER"), warehouse: fresh("MATRIX-WH"), nodeId: "" };
     await admin(`mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { errors { code } } }`, { i: { code: fx.warehouse, name: "matrix" } });
     alertSku = fresh("ALERT");
     const create = `mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`;
@@ -157,6 +163,17 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     await admin(`mutation($i: ReserveStockInput!) { reserveStock(input: $i) { errors { code } } }`, {
       i: { orderId: fx.orderId, items: [{ sku: fx.sku, quantity: 1 }] },
     });
+    // A crossing each way, so a stored alert exists; the level ends where it started.
+    for (const delta of [-6, 6]) {
+      await admin(`mutation($i: AdjustStockInput!) { adjustStock(input: $i) { errors { code } } }`, { i: { sku: alertSku, delta, reason: "matrix" } });
+    }
+    const lotSku = fresh("LOTS");
+    await admin(create, { i: lotFixture(lotSku) });
+    await admin(`mutation($i: CreateTransferInput!) { createTransfer(input: $i) { errors { code } } }`, {
+      i: transferFixture(fresh("MATRIX-T"), fx.sku, fx.warehouse),
+    });
+    nodeIds = idsByType(await admin(ONE_OF_EACH_NODE, { sku: fx.sku, orderId: fx.orderId, lotSku }));
+    fx.nodeId = nodeIds.get("Product")!;
   });
 
   afterAll(async () => {
@@ -220,6 +237,29 @@ describe.each([{ publicRead: true }, { publicRead: false }])("with PUBLIC_READ=$
     } finally {
       sub.stop();
       await client.dispose();
+    }
+  });
+
+  const nodeCases = Object.keys(NODE_ACCESS).flatMap((type) => PRINCIPALS.map((who) => ({ type, who })));
+
+  it.each(nodeCases)("node and nodes of a $type as $who", async ({ type, who }) => {
+    const id = nodeIds.get(type);
+    expect(id, `no ${type} in the fixture: give it one in test/support/node-fixtures.ts`).toBeDefined();
+    const outcome = expected(NODE_ACCESS[type as keyof typeof NODE_ACCESS], who, publicRead);
+    const r = await post(svc.url, `query($id: ID!) { node(id: $id) { __typename id } nodes(ids: [$id]) { __typename } }`, { id }, keys[who]);
+    if (outcome === "allowed") {
+      expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+      expect(r.data).toEqual({ node: { __typename: type, id }, nodes: [{ __typename: type }] });
+    } else if (who === "revoked key" || who === "wrong key" || (who === "anonymous" && !publicRead)) {
+      expect(r.status).toBe(401);
+      expect(r.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    } else {
+      // Refused from the id's type alone: the same answer whether or not such an object exists.
+      expect(r.errors?.map((e) => [e.extensions?.code, e.path]).sort((a, b) => a[1].length - b[1].length)).toEqual([
+        [outcome, ["node"]],
+        [outcome, ["nodes", 0]],
+      ]);
+      expect(r.data).toEqual({ node: null, nodes: [null] });
     }
   });
 

@@ -51,6 +51,8 @@ const VALID: Record<string, Valid> = {
   idempotencyKey: printable(255),
   search: (v) => typeof v === "string" && v.length <= 200,
   after: () => false, // only cursors and sequences the service handed out; none of the corpus is one
+  id: () => false, // only ids the service handed out (a well-formed id of nothing is null, not an error); none of the corpus is one
+  ids: () => false,
   quantity: int(1, 1_000_000),
   delta: (v) => int(-1_000_000, 1_000_000)(v) && v !== 0,
   countedQuantity: int(0, 1_000_000),
@@ -75,6 +77,7 @@ const LIST_LENGTH: Record<string, (n: number) => boolean> = {
   lines: (n) => n >= 1 && n <= 100,
   skus: (n) => n <= 500,
   warehouses: (n) => n <= 500,
+  ids: (n) => n <= 100,
 };
 
 function validity(op: RootOperation, leaf: Leaf): Valid {
@@ -93,7 +96,29 @@ function validity(op: RootOperation, leaf: Leaf): Valid {
 const MEGABYTE = "A".repeat(1_000_000);
 const SQL = ["'; DROP TABLE stock_movements; --", "' OR '1'='1", "1); DELETE FROM stock_levels; --", "$1", "%", "\\"];
 const CONTROL = ["\u0000", "A\u0000B", "\u0007bell", "\u001b[2Jclear", "line\r\nbreak", "\u0085next", "\ud800", "order\u200b1", "\u202eevil", "A\ufeffB"];
+/** Ids this service never hands out: old numeric ids, other encodings, other types, out-of-range and non-canonical ones. */
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const NOT_IDS = [
+  "1",
+  "0",
+  "-1",
+  "UHJvZHVjdDox\n",
+  b64("Product:0"),
+  b64("Product:01"),
+  b64("Product:1 "),
+  b64("Product:abc"),
+  b64("Product:99999999999"),
+  b64("StockMovement:99999999999999999"),
+  b64("User:1"),
+  b64("product:1"),
+  b64(":1"),
+  b64("Product"),
+  Buffer.from("Product:1").toString("base64url") + "==",
+  "UHJvZHVjdDox=",
+  "UHJvZHVjdDo\u00e9",
+];
 const HOSTILE: Record<string, unknown[]> = {
+  ID: ["", "   ", MEGABYTE, ...CONTROL, ...SQL, ...NOT_IDS, 123, false, ["a"], { a: 1 }, null],
   Int: [-1, 0, 1_000_001, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1.5, -0.5, "1", true, null],
   String: ["", "   ", MEGABYTE, ...CONTROL, ...SQL, 123, false, ["a"], { a: 1 }, null],
   Boolean: ["true", 1, null],
@@ -286,15 +311,16 @@ describe(`hostile input (${backend})`, () => {
 
   beforeAll(async () => {
     svc = await startTestService(backend);
-    fx = { sku: fresh("HOSTILE"), orderId: fresh("HOSTILE-ORDER"), warehouse: fresh("HOSTILE-WH") };
+    fx = { sku: fresh("HOSTILE"), orderId: fresh("HOSTILE-ORDER"), warehouse: fresh("HOSTILE-WH"), nodeId: "" };
     const warehouse = await gql(`mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { errors { code } } }`, {
       i: { code: fx.warehouse, name: "hostile" },
     });
     expect(warehouse.body.data.createWarehouse.errors).toEqual([]);
-    const created = await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`, {
+    const created = await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } errors { code } } }`, {
       i: { sku: fx.sku, name: "hostile", initialStock: 100, lowStockThreshold: 10 },
     });
     expect(created.body.data.createProduct.errors).toEqual([]);
+    fx.nodeId = created.body.data.createProduct.product.id;
     const reserved = await gql(`mutation($i: ReserveStockInput!) { reserveStock(input: $i) { errors { code } } }`, {
       i: { orderId: fx.orderId, items: [{ sku: fx.sku, quantity: 5 }] },
     });

@@ -64,4 +64,25 @@ describe("query limits", () => {
     expect((await post(fixed, { s: 5 })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect((await post(fixed, { s: "NOPE" })).errors).toBeUndefined();
   });
+
+  it("price nodes(ids) by how many ids it is given, and take at most 100", async () => {
+    const created = await post(`mutation { createProduct(input: { sku: "NODE-PRICE", name: "n" }) { product { id } errors { code } } }`, {}, svc.adminKey);
+    const id = created.data.createProduct.product.id as string;
+    const query = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { movements(first: 500) { nodes { sku actor } } } } }`;
+    const ids = (n: number) => Array.from({ length: n }, () => id);
+    expect((await post(query, { ids: ids(1) }, svc.adminKey)).errors).toBeUndefined();
+    const many = await post(query, { ids: ids(100) }, svc.adminKey);
+    expect(many.status).toBe(400);
+    expect(many.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", limit: "maxComplexity" });
+    expect((await post(query, { ids: ids(1) }, svc.adminKey)).errors).toBeUndefined();
+
+    const plain = `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`;
+    const hundred = await post(plain, { ids: ids(100) });
+    expect(hundred.errors).toBeUndefined();
+    expect(hundred.data.nodes).toHaveLength(100);
+    const tooMany = await post(plain, { ids: ids(101) });
+    expect(tooMany.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    expect(tooMany.errors?.[0]?.message).toMatch(/at most 100 ids/);
+    expect(tooMany.data).toBeNull();
+  });
 });

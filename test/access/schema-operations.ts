@@ -150,6 +150,8 @@ export interface Fixture {
   orderId: string;
   /** A second warehouse: transfers go from MAIN to it. */
   warehouse: string;
+  /** The product's id, for node(id) and nodes(ids). */
+  nodeId: string;
 }
 
 /**
@@ -199,6 +201,10 @@ export function validFiller(fx: Fixture): Filler {
         return leaf.required ? "LOT-1" : undefined;
       case "withinDays":
         return 30;
+      case "id":
+      case "ids":
+        // A oneOf input's id (stockLevel's key) is left out: its other field names the level.
+        return leaf.required ? fx.nodeId : undefined;
       case "latitude":
         return 31.23;
       case "longitude":

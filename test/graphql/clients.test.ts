@@ -82,6 +82,23 @@ describe(`GraphQL clients against the server (${backend})`, () => {
     }
   });
 
+  it("Apollo Client's normalized cache: a mutation's payload updates the levels a query showed, by their ids", async () => {
+    const client = new ApolloClient({ link: new HttpLink({ uri: svc.url, headers: { authorization: `Bearer ${key}` } }), cache: new InMemoryCache() });
+    const shown = gql(`query Shown($sku: String!) { product(sku: $sku) { id sku levels { id onHand reserved available } } }`);
+    try {
+      const before = await client.query({ query: shown, variables: { sku }, fetchPolicy: "network-only" });
+      const level = (before.data as any).product.levels[0];
+      const reserve = gql(`mutation Hold($input: ReserveStockInput!) { reserveStock(input: $input) { levels { id reserved available } errors { code } } }`);
+      const held = await client.mutate({ mutation: reserve, variables: { input: { orderId: uniqueSku("APOLLO"), items: [{ sku, quantity: 2 }] } } });
+      expect((held.data as any).reserveStock.errors).toEqual([]);
+      // No refetch: the cache already has the level as the hold left it.
+      const cached = client.readQuery({ query: shown, variables: { sku } }) as any;
+      expect(cached.product.levels[0]).toEqual({ ...level, reserved: level.reserved + 2, available: level.available - 2 });
+    } finally {
+      client.stop();
+    }
+  });
+
   it("urql with its defaults: queries as GET without a preflight header, a mutation as POST, a subscription over graphql-sse", async () => {
     const sent: Array<{ method: string; url: string }> = [];
     const sse = createSseClient({ url: svc.url, headers: { authorization: `Bearer ${key}` }, retryAttempts: 0 });

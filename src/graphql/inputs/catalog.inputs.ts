@@ -3,12 +3,12 @@ import { GeoPointInput } from "../types/geo.type.js";
 import { LotInput } from "../types/lot.type.js";
 import { IdempotencyKeyField } from "./idempotency.field.js";
 
-@InputType()
+@InputType({ description: "A new product, with its first stock if any." })
 export class CreateProductInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Its sku: unique, 1-64 of A-Z a-z 0-9 . _ -." })
   sku!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What people call it (1-200 characters)." })
   name!: string;
 
   @Field(() => Int, {
@@ -18,10 +18,10 @@ export class CreateProductInput {
   })
   initialStock?: number | null;
 
-  @Field(() => Int, { nullable: true, defaultValue: 0 })
+  @Field(() => Int, { nullable: true, defaultValue: 0, description: "The low-stock threshold of its level in that warehouse (0-1,000,000)." })
   lowStockThreshold?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The warehouse of initialStock and the threshold (its code); omitted: MAIN." })
   warehouse?: string | null;
 
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Keep its stock in lots with expiry dates (fixed once created)." })
@@ -37,15 +37,15 @@ export class CreateProductInput {
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: "A new warehouse." })
 export class CreateWarehouseInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Its code: unique, 1-64 of A-Z a-z 0-9 . _ -; never changes." })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What people call it (1-200 characters)." })
   name!: string;
 
-  @Field(() => Int, { nullable: true, defaultValue: 100 })
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: "Lower is tried first when the service chooses a warehouse (0-1,000,000)." })
   priority?: number | null;
 
   @Field(() => GeoPointInput, { nullable: true, description: "Where it is, for NEAREST allocation." })
@@ -60,7 +60,7 @@ export class UpdateWarehouseInput {
   @Field(() => String, { description: "The warehouse to change (codes never change)." })
   code!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Its new name (1-200 characters)." })
   name?: string | null;
 
   @Field(() => Int, { nullable: true, description: "Lower is tried first when the service chooses a warehouse." })

@@ -1,11 +1,11 @@
 import { Field, InputType, Int } from "type-graphql";
 
-@InputType()
+@InputType({ description: "A quantity of one product, from one warehouse or from where the service chooses." })
 export class StockLineInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many (1-1,000,000); two lines of one sku and warehouse count as their sum." })
   quantity!: number;
 
   @Field(() => String, { nullable: true, description: "Warehouse code; omitted: the service chooses." })

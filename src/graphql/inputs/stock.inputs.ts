@@ -4,18 +4,18 @@ import { LotInput } from "../types/lot.type.js";
 import { AllocationInput } from "./allocation.input.js";
 import { StockLineInput } from "./stock-line.input.js";
 
-@InputType()
+@InputType({ description: "Stock arriving in a warehouse (入库)." })
 export class ReceiveStockInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many arrived (1-1,000,000)." })
   quantity!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The warehouse's code; omitted: MAIN." })
   warehouse?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Why, for the ledger (up to 500 characters): a delivery note, a supplier." })
   reason?: string | null;
 
   @IdempotencyKeyField()
@@ -25,12 +25,12 @@ export class ReceiveStockInput {
   lot?: LotInput | null;
 }
 
-@InputType()
+@InputType({ description: "A correction or a stocktake count of one level (盘点)." })
 export class AdjustStockInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The warehouse's code; omitted: MAIN." })
   warehouse?: string | null;
 
   @Field(() => Int, { nullable: true, description: "Signed change of onHand. Give exactly one of delta and countedQuantity." })
@@ -39,7 +39,7 @@ export class AdjustStockInput {
   @Field(() => Int, { nullable: true, description: "The counted physical quantity (stocktake); the service records the difference." })
   countedQuantity?: number | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Why, for the ledger (1-500 characters): required for corrections." })
   reason!: string;
 
   @Field(() => Int, { nullable: true, description: "If given, the change applies only while the level is still at this version." })
@@ -55,33 +55,33 @@ export class AdjustStockInput {
   lot?: LotInput | null;
 }
 
-@InputType()
+@InputType({ description: "A level's new low-stock threshold." })
 export class SetLowStockThresholdInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The warehouse's code; omitted: MAIN." })
   warehouse?: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "At or below this many available the level is low (0-1,000,000)." })
   threshold!: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: "If given, the change applies only while the level is still at this version." })
   expectedVersion?: number | null;
 
   @IdempotencyKeyField()
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: "A sale without a reservation (直接扣减): all lines or none." })
 export class DeductStockInput {
   @Field(() => String, { nullable: true, description: "Optional: recorded on the movements; a repeated orderId does not deduct twice." })
   orderId?: string | null;
 
-  @Field(() => [StockLineInput])
+  @Field(() => [StockLineInput], { description: "What is sold: 1-100 lines." })
   items!: StockLineInput[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Why, for the ledger (up to 500 characters)." })
   reason?: string | null;
 
   @IdempotencyKeyField()
@@ -91,21 +91,24 @@ export class DeductStockInput {
   allocation?: AllocationInput | null;
 }
 
-@InputType()
+@InputType({ description: "A customer return (退货入库): stock goes back on hand." })
 export class ReturnStockInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The order it comes back from, in the caller's channel: at most what the order bought and has not returned yet. Only ADMIN may leave it out.",
+  })
   orderId?: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many come back (1-1,000,000)." })
   quantity!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The warehouse's code; omitted: where the order was served from (or MAIN without an order)." })
   warehouse?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Why, for the ledger (up to 500 characters)." })
   reason?: string | null;
 
   @IdempotencyKeyField()

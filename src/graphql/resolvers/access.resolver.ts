@@ -14,14 +14,14 @@ export class AccessResolver {
   }
 
   @Authorized("ADMIN")
-  @Query(() => [ApiKey])
+  @Query(() => [ApiKey], { description: "Every API key, revoked ones included, oldest first." })
   apiKeys(@Ctx() ctx: Context) {
     return ctx.services.keys.list();
   }
 
   @Authorized("ADMIN")
-  @Mutation(() => CreateApiKeyPayload)
-  createApiKey(@Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: Context) {
+  @Mutation(() => CreateApiKeyPayload, { description: "A new API key: the key is in the answer, this once." })
+  createApiKey(@Arg("input", () => CreateApiKeyInput, { description: "Its name, role and channel." }) input: CreateApiKeyInput, @Ctx() ctx: Context) {
     return payload(async () => {
       const { key, record } = await ctx.services.keys.create(input.name, input.role, input.channel, {
         actor: actorOf(ctx),
@@ -33,7 +33,7 @@ export class AccessResolver {
 
   @Authorized("ADMIN")
   @Mutation(() => RevokeApiKeyPayload, { description: "The key stops working at once; open subscriptions made with it are closed within seconds." })
-  revokeApiKey(@Arg("name", () => String) name: string, @Ctx() ctx: Context) {
+  revokeApiKey(@Arg("name", () => String, { description: "The key's name." }) name: string, @Ctx() ctx: Context) {
     return payload(async () => ({ apiKey: await ctx.services.keys.revoke(name) }), { apiKey: null });
   }
 }

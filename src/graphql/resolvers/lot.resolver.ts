@@ -25,21 +25,21 @@ export class LotResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.lots.expiring(withinDays, warehouse, first, decodeCursor("lot", after, MAX_SERIAL_ID));
-    return connectionOf(rows, first, (l) => encodeCursor("lot", l.id));
+    return connectionOf(rows, { first, after }, (l) => encodeCursor("lot", l.id));
   }
 
   @Authorized("ADMIN")
   @Mutation(() => StockLevelPayload, { description: "Takes expired, damaged or destroyed stock of one lot out (WRITE_OFF, 报损)." })
-  writeOffLot(@Arg("input", () => WriteOffLotInput) input: WriteOffLotInput, @Ctx() ctx: Context) {
+  writeOffLot(@Arg("input", () => WriteOffLotInput, { description: "The lot and how much of it." }) input: WriteOffLotInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.stock.writeOffLot(input, actorOf(ctx)), { level: null, movement: null });
   }
 
-  @FieldResolver(() => Product)
+  @FieldResolver(() => Product, { description: "The product it is a lot of." })
   product(@Root() l: Lot, @Ctx() ctx: Context) {
     return ctx.loaders.product.load(l.productId);
   }
 
-  @FieldResolver(() => Warehouse)
+  @FieldResolver(() => Warehouse, { description: "The warehouse it is in." })
   warehouse(@Root() l: Lot, @Ctx() ctx: Context) {
     return ctx.loaders.warehouse.load(l.warehouseId);
   }
@@ -58,7 +58,7 @@ export class LotResolver {
 
 @Resolver(() => LotQuantity)
 export class LotQuantityResolver {
-  @FieldResolver(() => Lot)
+  @FieldResolver(() => Lot, { description: "The lot." })
   async lot(@Root() q: LotQuantity, @Ctx() ctx: Context) {
     return (await ctx.loaders.lot.load(q.lotId))!;
   }

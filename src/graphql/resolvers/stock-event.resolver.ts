@@ -17,9 +17,14 @@ export class StockEventResolver {
   })
   stockChanged(
     @Root() change: StockChangeResult,
-    @Arg("skus", () => [String], { nullable: true }) _skus: string[] | null,
-    @Arg("warehouses", () => [String], { nullable: true }) _warehouses: string[] | null,
-    @Arg("after", () => String, { nullable: true }) _after: string | null,
+    @Arg("skus", () => [String], { nullable: true, description: "Only these products' changes (up to 500 skus); omitted: all." }) _skus: string[] | null,
+    @Arg("warehouses", () => [String], { nullable: true, description: "Only these warehouses' changes (up to 500 codes); omitted: all." })
+    _warehouses: string[] | null,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "Resume: first replays the changes committed after this sequence (a StockChange.sequence), then goes on live.",
+    })
+    _after: string | null,
   ) {
     return change;
   }
@@ -31,7 +36,8 @@ export class StockEventResolver {
   })
   lowStockAlert(
     @Root() alert: AlertResult,
-    @Arg("warehouses", () => [String], { nullable: true }) _warehouses: string[] | null,
+    @Arg("warehouses", () => [String], { nullable: true, description: "Only these warehouses' alerts (up to 500 codes); omitted: all." })
+    _warehouses: string[] | null,
     @Arg("after", () => String, {
       nullable: true,
       description: "Resume: first replays the alerts stored after this sequence (a StockAlert.sequence), then goes on live.",
@@ -44,12 +50,12 @@ export class StockEventResolver {
   @Authorized("VIEWER")
   @Query(() => StockAlertConnection, { description: "Stored low-stock crossings, newest first: what a dashboard opened late missed." })
   async stockAlerts(
-    @Arg("warehouse", () => String, { nullable: true }) warehouse: string | null,
+    @Arg("warehouse", () => String, { nullable: true, description: "Only this warehouse's (its code)." }) warehouse: string | null,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.queries.alertPage(warehouse, first, decodeCursor("alert", after));
-    return connectionOf(rows.map((a) => alertOf(a)), first, (a) => encodeCursor("alert", a.id));
+    return connectionOf(rows.map((a) => alertOf(a)), { first, after }, (a) => encodeCursor("alert", a.id));
   }
 }
 

@@ -15,15 +15,15 @@ export class StockMovementResolver {
       "The ledger in sequence order (or newest first). In sequence order a page ends at the commit-safe watermark, so `after: endCursor` never skips a late commit.",
   })
   async stockMovements(
-    @Arg("sku", () => String, { nullable: true }) sku: string | null,
-    @Arg("warehouse", () => String, { nullable: true }) warehouse: string | null,
-    @Arg("type", () => MovementType, { nullable: true }) type: MovementType | null,
-    @Arg("orderId", () => String, { nullable: true }) orderId: string | null,
+    @Arg("sku", () => String, { nullable: true, description: "Only this product's." }) sku: string | null,
+    @Arg("warehouse", () => String, { nullable: true, description: "Only this warehouse's (its code)." }) warehouse: string | null,
+    @Arg("type", () => MovementType, { nullable: true, description: "Only this kind." }) type: MovementType | null,
+    @Arg("orderId", () => String, { nullable: true, description: "Only this order's (any channel)." }) orderId: string | null,
     @Args(() => LedgerPageArgs) { first, after, newestFirst }: LedgerPageArgs,
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.queries.movementPage({ sku, warehouse, type, orderId }, first, parseSequence(after) ?? null, newestFirst ?? false);
-    return connectionOf(rows, first, movementCursor);
+    return connectionOf(rows, { first, after }, movementCursor);
   }
 
   @FieldResolver(() => String, { description: "Global commit order; strictly increasing, usable as a cursor." })
@@ -31,12 +31,12 @@ export class StockMovementResolver {
     return String(m.id);
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: "The product's sku." })
   async sku(@Root() m: StockMovement, @Ctx() ctx: Context) {
     return (await ctx.loaders.product.load(m.productId))!.sku;
   }
 
-  @FieldResolver(() => String)
+  @FieldResolver(() => String, { description: "The warehouse's code." })
   async warehouse(@Root() m: StockMovement, @Ctx() ctx: Context) {
     return (await ctx.loaders.warehouse.load(m.warehouseId))!.code;
   }

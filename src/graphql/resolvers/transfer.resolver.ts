@@ -30,12 +30,12 @@ export class TransferResolver {
     @Ctx() ctx: Context,
   ) {
     const rows = await ctx.services.queries.transferPage(status, warehouse, first, decodeCursor("transfer", after));
-    return connectionOf(rows, first, (t) => encodeCursor("transfer", t.id));
+    return connectionOf(rows, { first, after }, (t) => encodeCursor("transfer", t.id));
   }
 
   @Authorized("ADMIN")
   @Mutation(() => TransferPayload, { description: "A DRAFT transfer; nothing moves yet. Idempotent by reference." })
-  createTransfer(@Arg("input", () => CreateTransferInput) input: CreateTransferInput, @Ctx() ctx: Context) {
+  createTransfer(@Arg("input", () => CreateTransferInput, { description: "The transfer." }) input: CreateTransferInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.transfers.create(input, actorOf(ctx)), noTransfer);
   }
 
@@ -43,7 +43,7 @@ export class TransferResolver {
   @Mutation(() => TransferPayload, {
     description: "All lines or none leave the origin (TRANSFER_OUT, guarded by available): IN_TRANSIT. Shipping again returns the transfer as it is.",
   })
-  shipTransfer(@Arg("input", () => TransferRefInput) input: TransferRefInput, @Ctx() ctx: Context) {
+  shipTransfer(@Arg("input", () => TransferRefInput, { description: "The transfer to ship." }) input: TransferRefInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.transfers.ship(input, actorOf(ctx)), noTransfer);
   }
 
@@ -51,7 +51,7 @@ export class TransferResolver {
   @Mutation(() => TransferPayload, {
     description: "What arrived (TRANSFER_IN at the destination); no line may take more than is still in transit. RECEIVED once nothing is.",
   })
-  receiveTransfer(@Arg("input", () => ReceiveTransferInput) input: ReceiveTransferInput, @Ctx() ctx: Context) {
+  receiveTransfer(@Arg("input", () => ReceiveTransferInput, { description: "The transfer and what arrived." }) input: ReceiveTransferInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.transfers.receive(input, actorOf(ctx)), noTransfer);
   }
 
@@ -59,13 +59,13 @@ export class TransferResolver {
   @Mutation(() => TransferPayload, {
     description: "Ends an in-transit transfer: what was not received is recorded as lost, with the reason (required). Idempotent.",
   })
-  closeTransfer(@Arg("input", () => TransferRefInput) input: TransferRefInput, @Ctx() ctx: Context) {
+  closeTransfer(@Arg("input", () => TransferRefInput, { description: "The transfer to close." }) input: TransferRefInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.transfers.close(input, actorOf(ctx)), noTransfer);
   }
 
   @Authorized("ADMIN")
   @Mutation(() => TransferPayload, { description: "Only a DRAFT transfer. Idempotent." })
-  cancelTransfer(@Arg("input", () => TransferRefInput) input: TransferRefInput, @Ctx() ctx: Context) {
+  cancelTransfer(@Arg("input", () => TransferRefInput, { description: "The transfer to cancel." }) input: TransferRefInput, @Ctx() ctx: Context) {
     return payload(() => ctx.services.transfers.cancel(input, actorOf(ctx)), noTransfer);
   }
 
@@ -82,6 +82,13 @@ export class TransferResolver {
     _after: string | null,
   ) {
     return change;
+  }
+
+  @FieldResolver(() => String, {
+    description: "The transfer's number in this service (a decimal number: 64 bits, so a String): what `id` was before ids became global.",
+  })
+  databaseId(@Root() t: Transfer) {
+    return String(t.id);
   }
 
   @FieldResolver(() => Warehouse, { description: "Where the stock leaves." })

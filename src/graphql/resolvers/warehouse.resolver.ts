@@ -17,14 +17,14 @@ export class WarehouseResolver {
   }
 
   @Authorized("ADMIN")
-  @Mutation(() => WarehousePayload)
-  createWarehouse(@Arg("input", () => CreateWarehouseInput) input: CreateWarehouseInput, @Ctx() ctx: Context) {
+  @Mutation(() => WarehousePayload, { description: "A new warehouse, active at once." })
+  createWarehouse(@Arg("input", () => CreateWarehouseInput, { description: "The warehouse." }) input: CreateWarehouseInput, @Ctx() ctx: Context) {
     return payload(async () => ({ warehouse: await ctx.services.warehouses.create(input, actorOf(ctx)) }), { warehouse: null });
   }
 
   @Authorized("ADMIN")
   @Mutation(() => WarehousePayload, { description: "Name, priority, location, and whether it serves (active)." })
-  updateWarehouse(@Arg("input", () => UpdateWarehouseInput) input: UpdateWarehouseInput, @Ctx() ctx: Context) {
+  updateWarehouse(@Arg("input", () => UpdateWarehouseInput, { description: "The warehouse and what changes." }) input: UpdateWarehouseInput, @Ctx() ctx: Context) {
     return payload(async () => ({ warehouse: await ctx.services.warehouses.update(input) }), { warehouse: null });
   }
 
@@ -36,7 +36,7 @@ export class WarehouseResolver {
 
 @Resolver(() => StockCheckSource)
 export class StockCheckSourceResolver {
-  @FieldResolver(() => Warehouse)
+  @FieldResolver(() => Warehouse, { description: "The warehouse it would come from." })
   warehouse(@Root() s: StockCheckSource, @Ctx() ctx: Context) {
     return ctx.loaders.warehouse.load(s.warehouseId);
   }

@@ -47,6 +47,7 @@ export type SplitPolicy = DomainSplitPolicy;
 
 registerEnumType(AllocationStrategy, {
   name: "AllocationStrategy",
+  description: "The order in which the service tries warehouses for lines that name none.",
   valuesConfig: {
     PRIORITY: { description: "Warehouses by ascending priority, then code." },
     MOST_AVAILABLE: { description: "The warehouse with the most available first." },
@@ -55,6 +56,7 @@ registerEnumType(AllocationStrategy, {
 });
 registerEnumType(SplitPolicy, {
   name: "SplitPolicy",
+  description: "Whether and how one request may be served from several warehouses.",
   valuesConfig: {
     NEVER: { description: "All lines from one warehouse, or refused with INSUFFICIENT_STOCK." },
     MINIMIZE: { description: "As few warehouses as possible for the whole request; ties by the strategy's order." },
@@ -65,16 +67,35 @@ export const LotStatus = enumObject(LOT_STATUSES);
 export type LotStatus = DomainLotStatus;
 registerEnumType(LotStatus, {
   name: "LotStatus",
+  description: "Whether a lot may still be sold.",
   valuesConfig: {
     ACTIVE: { description: "Sellable." },
     EXPIRED: { description: "Past its sell-by date (expiresOn minus the product's removalDays): no longer available; still on hand until written off." },
     EMPTY: { description: "All of it left the warehouse." },
   } satisfies Record<DomainLotStatus, { description: string }>,
 });
-registerEnumType(Role, { name: "Role" });
-registerEnumType(ReservationStatus, { name: "ReservationStatus" });
+registerEnumType(Role, {
+  name: "Role",
+  description: "What an API key may do; each role may do everything the ones before it may.",
+  valuesConfig: {
+    VIEWER: { description: "Reads everything and subscribes to live changes." },
+    SERVICE: { description: "VIEWER, and holds, confirms, releases, extends, deducts and returns stock for its channel's orders." },
+    ADMIN: { description: "Everything: products, warehouses, receipts, adjustments, thresholds, expiry and keys." },
+  } satisfies Record<DomainRole, { description: string }>,
+});
+registerEnumType(ReservationStatus, {
+  name: "ReservationStatus",
+  description: "Where a reservation is in its life (可用 → 锁定 → 售出 / 可用).",
+  valuesConfig: {
+    ACTIVE: { description: "Holding its stock (reserved) until expiresAt." },
+    CONFIRMED: { description: "Paid: the held stock left the warehouse (onHand and reserved went down)." },
+    RELEASED: { description: "Cancelled: the held stock is available again." },
+    EXPIRED: { description: "Not paid in time: the held stock is available again." },
+  } satisfies Record<DomainReservationStatus, { description: string }>,
+});
 registerEnumType(MovementType, {
   name: "MovementType",
+  description: "What kind of change a ledger row records.",
   valuesConfig: {
     RECEIVE: { description: "Stock arrived: onHand += q (入库/补货)." },
     ADJUST: { description: "Correction or stocktake: onHand changes by the given delta (盘点/修正)." },
@@ -93,12 +114,25 @@ registerEnumType(MovementType, {
 });
 registerEnumType(StockErrorCode, {
   name: "StockErrorCode",
+  description: "Why a business rule refused a mutation (StockError.code). Stable: programs may switch on it; new codes may be added.",
   valuesConfig: {
+    INSUFFICIENT_STOCK: { description: "Not enough available (requested and available say how much), in the warehouse named or in those allocation may use." },
+    PRODUCT_NOT_FOUND: { description: "No product has that sku." },
+    WAREHOUSE_NOT_FOUND: { description: "No active warehouse has that code." },
+    RESERVATION_NOT_FOUND: { description: "No reservation has that orderId in the caller's channel." },
+    RESERVATION_EXPIRED: { description: "The reservation expired unpaid: it can no longer be confirmed or extended." },
+    INVALID_STATE: { description: "The change does not apply to the object as it is: a reservation past it (a RELEASED one cannot be confirmed), the MAIN warehouse deactivated." },
+    VERSION_CONFLICT: { description: "The level is no longer at expectedVersion: someone changed it first; currentVersion says where it is now." },
+    DUPLICATE: { description: "It exists already with something else: a sku, warehouse code or key name taken, or an orderId used with other lines." },
+    INVALID_QUANTITY: { description: "The quantity cannot apply: more returned than the order bought, or a level would exceed 2,147,483,647." },
+    IDEMPOTENCY_KEY_REUSED: { description: "The idempotency key was used before with another input or operation: use a new key for a new request." },
+    LOT_REQUIRED: { description: "The product tracks lots and the request named none, or named one that does not exist." },
     TRANSFER_NOT_FOUND: { description: "No transfer has that reference." },
-  },
+  } satisfies Record<DomainStockErrorCode, { description: string }>,
 });
 registerEnumType(StockAlertKind, {
   name: "StockAlertKind",
+  description: "Which crossing a StockAlert reports.",
   valuesConfig: {
     LOW_STOCK: { description: "available fell to or below the threshold, still above zero" },
     OUT_OF_STOCK: { description: "available reached zero" },
@@ -109,6 +143,7 @@ registerEnumType(StockAlertKind, {
 });
 registerEnumType(TransferStatus, {
   name: "TransferStatus",
+  description: "Where a transfer is in its life.",
   valuesConfig: {
     DRAFT: { description: "Created; nothing has moved." },
     IN_TRANSIT: { description: "Left the origin: onHand there went down; the quantity is in transit." },

@@ -1,14 +1,15 @@
 import { GraphQLDate } from "graphql-scalars";
-import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { Field, InputType, Int, ObjectType } from "type-graphql";
 import { IdempotencyKeyField } from "../inputs/idempotency.field.js";
 import { Connection, DateTime } from "./common.types.js";
+import { Node } from "./node.type.js";
 
 /** A calendar date, YYYY-MM-DD. */
 export const DateScalar = GraphQLDate;
 
-@ObjectType({ description: "A lot (batch) of a product in one warehouse, with its expiry date (批次)." })
+@ObjectType({ implements: Node, description: "A lot (batch) of a product in one warehouse, with its expiry date (批次)." })
 export class Lot {
-  @Field(() => ID)
+  @Field(() => Int, { name: "databaseId", description: "The lot's number in this service: what `id` was before ids became global." })
   id!: number;
 
   levelId!: number;
@@ -35,14 +36,14 @@ export class Lot {
   reserved!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: "A page of lots." })
 export class LotConnection extends Connection(Lot, "Lot") {}
 
 @ObjectType({ description: "How much of one lot a reservation line or a movement took." })
 export class LotQuantity {
   lotId!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many of the lot." })
   quantity!: number;
 }
 
@@ -57,7 +58,7 @@ export class LotInput {
 
 @InputType({ description: "Stock of one lot to take out as expired, damaged or destroyed (WRITE_OFF)." })
 export class WriteOffLotInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The product's sku." })
   sku!: string;
 
   @Field(() => String, { nullable: true, description: "Warehouse code; omitted: MAIN." })

@@ -1,6 +1,7 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType } from "type-graphql";
 import { Connection, DateTime, StockError } from "./common.types.js";
 import { TransferChangeKind, TransferStatus } from "./enums.js";
+import { Node } from "./node.type.js";
 import { StockMovement } from "./stock-movement.type.js";
 
 /** Fields stored on the line; product is resolved. */
@@ -23,9 +24,9 @@ export class TransferLine {
 }
 
 /** Fields stored on the row; from, to and lines are resolved. */
-@ObjectType({ description: "Stock moving from one warehouse to another (调拨)." })
+@ObjectType({ implements: Node, description: "Stock moving from one warehouse to another (调拨)." })
 export class Transfer {
-  @Field(() => ID, { description: "The service's id of the transfer." })
+  /** bigint: shown as databaseId, a decimal string. */
   id!: number;
 
   @Field(() => String, { description: "The caller's reference; unique. Creating again with the same reference and lines returns the same transfer." })

@@ -1,14 +1,15 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType } from "type-graphql";
+import { Node } from "./node.type.js";
 
-@ObjectType()
+@ObjectType({ implements: Node, description: "A place that holds stock, known by its code (a MAIN warehouse always exists)." })
 export class Warehouse {
-  @Field(() => ID)
+  @Field(() => Int, { name: "databaseId", description: "The warehouse's number in this service: what `id` was before ids became global." })
   id!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Its code, as inputs name it: unique, 1-64 of A-Z a-z 0-9 . _ -." })
   code!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What people call it." })
   name!: string;
 
   @Field(() => Int, { description: "Lower is tried first when the service chooses a warehouse." })
