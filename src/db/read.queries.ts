@@ -155,7 +155,8 @@ export async function ledgerRange(
   limit: number,
 ): Promise<{
   movements: { movement: MovementRow; threshold: number }[];
-  alerts: { alert: AlertRow; level: LevelRow }[];
+  /** Each alert with its level as it is now and the movement that raised it (null for an alert no movement raised). */
+  alerts: { alert: AlertRow; level: LevelRow; movement: MovementRow | null }[];
   transfers: { change: TransferEventRow; reference: string }[];
 }> {
   const [movements, alerts, transferChanges] = await Promise.all([
@@ -167,9 +168,10 @@ export async function ledgerRange(
       .orderBy(asc(stockMovements.id))
       .limit(limit),
     ex
-      .select({ alert: stockAlerts, level: stockLevels })
+      .select({ alert: stockAlerts, level: stockLevels, movement: stockMovements })
       .from(stockAlerts)
       .innerJoin(stockLevels, eq(stockLevels.id, stockAlerts.levelId))
+      .leftJoin(stockMovements, eq(stockMovements.id, stockAlerts.movementId))
       .where(and(gt(stockAlerts.id, from), lte(stockAlerts.id, to)))
       .orderBy(asc(stockAlerts.id))
       .limit(limit),

@@ -58,9 +58,13 @@ export async function loadBatch(database: Database, from: number, to: number, li
     snapshots.set(m.id, level);
     events.push({ kind: "movement", sequence: m.id, movement: m, level });
   }
-  for (const { alert: a, level: current } of alerts) {
+  for (const { alert: a, level: current, movement } of alerts) {
     if (a.id > end) break;
-    const level = (a.movementId !== null && snapshots.get(a.movementId)) || levelSnapshot(current);
+    // The level as the alert's movement left it, also when that movement
+    // fell in an earlier batch (the commit-safe watermark can end a batch
+    // between a transaction's movement and its alert); the level as it is
+    // now only for an alert no movement raised (a lot entering its window).
+    const level = (a.movementId !== null && snapshots.get(a.movementId)) || (movement ? snapshotOf(movement, current.lowStockThreshold) : levelSnapshot(current));
     events.push({ kind: "alert", sequence: a.id, alert: a, level: { ...level, lowStockThreshold: a.threshold } });
   }
   for (const t of transfers) {
