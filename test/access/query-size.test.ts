@@ -132,27 +132,41 @@ describe.skipIf(!hasRealPostgres())("execution time", () => {
       let settled = false;
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
       const locking = sql.begin(async (tx) => {
         await tx`lock table stock_levels in access exclusive mode`;
+        locked();
         await released;
       });
-      const started = Date.now();
-      const query = post(svc, `{ products(first: 5) { nodes { sku levels { onHand } } } }`).finally(() => (settled = true));
-      // Wait until the query waits on the lock, and past its limit.
-      for (;;) {
-        const [row] = await sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%stock_levels%'`;
-        if (row!.n > 0 && Date.now() - started > 400) break;
-        await new Promise((r) => setTimeout(r, 20));
+      // Heard even if the test fails before it awaits the lock's end.
+      locking.catch(() => {});
+      try {
+        // The lock is held before the query is sent, or the query could finish first.
+        await isLocked;
+        const started = Date.now();
+        const query = post(svc, `{ products(first: 5) { nodes { sku levels { onHand } } } }`).finally(() => (settled = true));
+        // Wait until the query waits on the lock (not counting the lock's own statement), and past its limit.
+        for (;;) {
+          const [row] = await sql`
+            select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query ilike '%stock_levels%' and query not ilike 'lock table%'`;
+          if (row!.n > 0 && Date.now() - started > 400) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const health = await fetch(new URL("/healthz", svc.url));
+        expect(health.status).toBe(200);
+        expect(settled, "the query is still running").toBe(false);
+        release();
+        await locking;
+        const r = await query;
+        expect(r.status, JSON.stringify(r)).toBe(400);
+        expect(r.data).toBeUndefined();
+        expect(r.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", limit: "maxExecutionMs", max: 200 });
+      } finally {
+        release();
+        await locking.catch(() => {});
       }
-      const health = await fetch(new URL("/healthz", svc.url));
-      expect(health.status).toBe(200);
-      expect(settled, "the query is still running").toBe(false);
-      release();
-      await locking;
-      const r = await query;
-      expect(r.status, JSON.stringify(r)).toBe(400);
-      expect(r.data).toBeUndefined();
-      expect(r.errors![0].extensions).toMatchObject({ code: "BAD_USER_INPUT", limit: "maxExecutionMs", max: 200 });
     } finally {
       await sql.end({ timeout: 5 });
     }
