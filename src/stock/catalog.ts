@@ -32,6 +32,8 @@ export class Catalog {
   private readonly productsById = new Map<number, ProductRow>();
   private warehousesByCode = new Map<string, WarehouseRow>();
   private warehousesAt = 0;
+  /** The ids of the active warehouses at the last reload. */
+  private servingWarehouses = "";
   private readonly levelIds = new Map<string, number>();
   private readonly soleLevels = new Map<number, { level: SoleLevel | null; at: number }>();
   private readonly soleLookups = new Map<number, Promise<SoleLevel | null>>();
@@ -85,9 +87,18 @@ export class Catalog {
 
   async reloadWarehouses(ex: Executor = this.database.db): Promise<WarehouseRow[]> {
     const rows = await allWarehouses(ex);
+    const serving = rows
+      .filter((w) => w.active)
+      .map((w) => w.id)
+      .join(",");
+    // Which warehouses serve changed: a product's sole level may no longer be
+    // its only one (or may have stopped serving). Otherwise what is known
+    // stays known: forgetting every product each FRESH_MS would cost each
+    // product a lookup again.
+    if (serving !== this.servingWarehouses) this.soleLevels.clear();
+    this.servingWarehouses = serving;
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
     this.warehousesAt = performance.now();
-    this.soleLevels.clear(); // which warehouses serve may have changed
     return rows;
   }
 
@@ -166,7 +177,7 @@ export class Catalog {
       const sources = await sourcesOf(this.database.db, [productId]);
       const only = sources.length === 1 ? sources[0]! : null;
       const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
-      if (this.soleLevels.size > 10_000) this.soleLevels.clear();
+      if (this.soleLevels.size > 100_000) this.soleLevels.clear();
       this.soleLevels.set(productId, { level, at: performance.now() });
       return level;
     })().finally(() => this.soleLookups.delete(productId));
