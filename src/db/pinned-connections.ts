@@ -31,8 +31,8 @@ export interface OneConnectionClient {
 export class PinnedConnection {
   private lostWith: ConnectionLost | null = null;
   private refusal: Error | null = null;
-  private readonly lostSignal: Promise<never>;
-  private signalLost!: (err: ConnectionLost) => void;
+  /** How to fail each statement still waiting, if the connection is lost. */
+  private readonly waiting = new Set<(err: ConnectionLost) => void>();
   /** The client as drizzle gets it: statements go through statement(). */
   readonly client: postgres.Sql;
 
@@ -40,8 +40,6 @@ export class PinnedConnection {
     private readonly own: OneConnectionClient,
     private readonly onLost: (err: ConnectionLost) => void,
   ) {
-    this.lostSignal = new Promise<never>((_, reject) => (this.signalLost = reject));
-    this.lostSignal.catch(() => {});
     void own.closed.then(() => this.lose(new Error("the connection closed")));
     this.client = new Proxy(own.sql, {
       get: (target, key) => {
@@ -66,7 +64,22 @@ export class PinnedConnection {
       return Object.assign(refused, { values: () => refused });
     }
     const query = this.own.sql.unsafe(text, params as never[], options);
-    const settled = Promise.race([query, this.lostSignal]);
+    // Settled by the query, or by the connection's loss, whichever comes
+    // first. (Not Promise.race with one long-lived promise of the loss: each
+    // race would leave a reaction on it for the connection's whole life.)
+    const settled = new Promise<Rows>((resolve, reject) => {
+      this.waiting.add(reject);
+      query.then(
+        (rows) => {
+          this.waiting.delete(reject);
+          resolve(rows);
+        },
+        (err: unknown) => {
+          this.waiting.delete(reject);
+          reject(err);
+        },
+      );
+    });
     settled.catch((err: unknown) => {
       if (isConnectionError(err)) this.lose(err);
     });
@@ -101,7 +114,8 @@ export class PinnedConnection {
   private lose(cause: unknown): void {
     if (this.lostWith) return;
     this.lostWith = new ConnectionLost(`the database connection was lost: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    this.signalLost(this.lostWith);
+    for (const fail of this.waiting) fail(this.lostWith);
+    this.waiting.clear();
     this.end();
     this.onLost(this.lostWith);
   }

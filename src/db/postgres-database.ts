@@ -4,7 +4,7 @@ import postgres from "postgres";
 import { lookUpArrayTypes, giveArrayTypes } from "./array-types.js";
 import type { CommitWith, Database, Db, Tx } from "./client.js";
 import { StatementAfterCommit } from "./errors.js";
-import { PinnedConnections } from "./pinned-connections.js";
+import { type PinnedConnection, PinnedConnections } from "./pinned-connections.js";
 import { PostgresPool } from "./postgres-pool.js";
 import { socketFactory } from "./postgres-socket.js";
 import * as schema from "./schema.js";
@@ -127,6 +127,8 @@ export async function openPostgresDatabase(opts: PostgresDatabaseOptions): Promi
     onLost: (err) => pool.connectionLost(err),
   });
 
+  // Drizzle on each pinned connection, built once per connection rather than per transaction.
+  const transactionDbs = new WeakMap<PinnedConnection, Tx>();
   const db = pool.db;
   const u = new URL(opts.url);
   return {
@@ -150,7 +152,11 @@ export async function openPostgresDatabase(opts: PostgresDatabaseOptions): Promi
       /** The transaction's end is on its way (COMMIT, or ROLLBACK if its last writes failed before it went). */
       let ending = false;
       // Statements run in the order they are issued on the connection.
-      const tx = drizzlePostgres({ client: prepared(connection.client), casing: "snake_case", logger: opts.logger }) as unknown as Tx;
+      let tx = transactionDbs.get(connection);
+      if (!tx) {
+        tx = drizzlePostgres({ client: prepared(connection.client), casing: "snake_case", logger: opts.logger }) as unknown as Tx;
+        transactionDbs.set(connection, tx);
+      }
       const ended = (r: postgres.RowList<postgres.Row[]>) => {
         if (r.command !== "COMMIT") throw new Error(`the transaction ended with ${r.command}, not COMMIT`);
       };
