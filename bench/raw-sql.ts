@@ -126,7 +126,7 @@ export class RawSql {
     return this.sql.begin(async (tx) => {
       const [r] = await tx<{ id: string }[]>`
         update reservations set status = ${to}::reservation_status, updated_at = now()
-        where order_id = ${orderId} and status = 'ACTIVE' and expires_at > now() returning id`;
+        where channel = 'default' and order_id = ${orderId} and status = 'ACTIVE' and expires_at > now() returning id`;
       if (!r) return "INVALID_STATE";
       const lines = await tx<{ level_id: number; quantity: number; product_id: number; warehouse_id: number }[]>`
         select rl.level_id, rl.quantity, l.product_id, l.warehouse_id

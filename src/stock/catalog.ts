@@ -1,7 +1,7 @@
 import type { Database, Executor } from "../db/client.js";
 import { products, warehouses } from "../db/schema.js";
 import { productsByIds } from "../db/read.queries.js";
-import { allWarehouses, ensureLevel, findLevelId, productBySku, sourcesOf } from "../db/stock.queries.js";
+import { allWarehouses, ensureLevel, findLevelId, productBySku, type SourceRow, sourcesOf } from "../db/stock.queries.js";
 import * as limit from "./limits.js";
 import { refuse } from "./stock.errors.js";
 import type { Place, RequestLine } from "./types.js";
@@ -175,14 +175,33 @@ export class Catalog {
     if (inFlight) return inFlight;
     const lookup = (async () => {
       const sources = await sourcesOf(this.database.db, [productId]);
-      const only = sources.length === 1 ? sources[0]! : null;
-      const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
-      if (this.soleLevels.size > 100_000) this.soleLevels.clear();
-      this.soleLevels.set(productId, { level, at: performance.now() });
-      return level;
+      this.noteSources([productId], sources);
+      return this.soleLevels.get(productId)!.level;
     })().finally(() => this.soleLookups.delete(productId));
     this.soleLookups.set(productId, lookup);
     return lookup;
+  }
+
+  /**
+   * What a read of these products' levels in active warehouses (sourcesOf,
+   * outside any transaction: checkStock, a sole-level lookup) says of their
+   * sole levels, so a later reserve of them need not ask again.
+   */
+  noteSources(productIds: readonly number[], sources: readonly SourceRow[]): void {
+    const at = performance.now();
+    const byProduct = new Map<number, SourceRow[]>();
+    for (const s of sources) {
+      const rows = byProduct.get(s.productId);
+      if (rows) rows.push(s);
+      else byProduct.set(s.productId, [s]);
+    }
+    if (this.soleLevels.size + productIds.length > 100_000) this.soleLevels.clear();
+    for (const productId of productIds) {
+      const rows = byProduct.get(productId) ?? [];
+      const only = rows.length === 1 ? rows[0]! : null;
+      const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
+      this.soleLevels.set(productId, { level, at });
+    }
   }
 
   async product(sku: string, ex: Executor = this.database.db): Promise<ProductRow | null> {

@@ -24,9 +24,12 @@ export interface Outflow {
 /** Whether any line is left for the service to choose. */
 export const hasOpenLines = (out: Outflow) => out.lines.some((l) => l.place === null);
 
+/** The products of the lines left for the service to choose. */
+export const openProducts = (out: Outflow): number[] => [...new Set(out.lines.filter((l) => l.place === null).map((l) => l.productId))];
+
 /** The sources allocation needs (none when every line names its warehouse). */
 export function readSources(ex: Executor, out: Outflow): Promise<SourceRow[]> {
-  const products = [...new Set(out.lines.filter((l) => l.place === null).map((l) => l.productId))];
+  const products = openProducts(out);
   return products.length === 0 ? Promise.resolve([]) : sourcesOf(ex, products);
 }
 

@@ -8,7 +8,7 @@ import type { Catalog, ProductRow } from "./catalog.js";
 import type { Idempotency } from "./idempotency.js";
 import type { Ledger } from "./ledger.js";
 import { addDays, type LotIntent } from "./lot-plan.js";
-import { applyOutflow, plan, readSources, sameRequest } from "./outflow.js";
+import { applyOutflow, openProducts, plan, readSources, sameRequest } from "./outflow.js";
 import { pickIntent } from "./reserve.js";
 import * as limit from "./limits.js";
 import { InputRejected, NotPermitted, refuse, StockRefusal } from "./stock.errors.js";
@@ -425,6 +425,7 @@ export class StockService {
     const namedIds = out.lines.flatMap((l) => (l.place?.levelId != null ? [l.place.levelId] : []));
     // One round trip: the named levels and the sources of the others.
     const [named, sources] = await Promise.all([levelsByIds(db, namedIds), readSources(db, out)]);
+    this.catalog.noteSources(openProducts(out), sources);
     const levelOf = new Map(named.map((l) => [l.id, l]));
     const whole = plan(out, sources);
     const shortOf = new Map(whole.short.map((s) => [s.line, s.available]));

@@ -1,41 +1,57 @@
 // The catalog (src/stock/catalog.ts): what it remembers, and when it forgets.
 import { describe, expect, it } from "vitest";
+import { sourcesOf } from "../../src/db/stock.queries.js";
 import { Catalog } from "../../src/stock/catalog.js";
 import { ACTOR, stockFixture } from "../support/stock-fixture.js";
 
 describe("a product's sole level", () => {
   const fx = stockFixture("pglite");
 
-  it("stays known when the warehouses are read again unchanged, and is asked again once another warehouse serves", async () => {
-    // The catalog's own statements, counted (the service's background work shares the database).
-    let statements = 0;
+  /** A catalog of its own whose statements are counted (the service's background work shares the database). */
+  async function counted(): Promise<{ catalog: Catalog; statements: () => number }> {
+    let n = 0;
     const database = fx.t.service.database;
     const db = new Proxy(database.db, {
       get: (target, key) => {
-        if (key === "select") statements++;
+        if (key === "select") n++;
         const value: unknown = Reflect.get(target, key);
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
     const catalog = new Catalog({ ...database, db });
+    await catalog.reloadWarehouses();
+    return { catalog, statements: () => n };
+  }
+
+  it("stays known when the warehouses are read again unchanged, and is asked again once another warehouse serves", async () => {
+    const { catalog, statements } = await counted();
     const sku = await fx.newProduct(5);
     const productId = await catalog.productId(sku);
-    await catalog.reloadWarehouses();
     const sole = await catalog.soleLevel(productId);
     expect(sole?.warehouseCode).toBe("MAIN");
 
     // The warehouses are read again every second on use: nothing about them changed, so nothing is asked again.
     await catalog.reloadWarehouses();
-    let before = statements;
+    let before = statements();
     expect(await catalog.soleLevel(productId)).toEqual(sole);
-    expect(statements - before, "statements for a remembered sole level").toBe(0);
+    expect(statements() - before, "statements for a remembered sole level").toBe(0);
 
     // A new warehouse serves (it may hold this product by now): the product is asked again.
     const code = await fx.newWarehouse();
     await fx.services().stock.receive({ sku, warehouse: code, quantity: 1 }, ACTOR);
     await catalog.reloadWarehouses();
-    before = statements;
+    before = statements();
     expect(await catalog.soleLevel(productId)).toBeNull();
-    expect(statements - before).toBeGreaterThan(0);
+    expect(statements() - before).toBeGreaterThan(0);
+  });
+
+  it("is known from a read of the product's levels made elsewhere (checkStock's), without asking again", async () => {
+    const { catalog, statements } = await counted();
+    const sku = await fx.newProduct(5);
+    const productId = await catalog.productId(sku);
+    catalog.noteSources([productId], await sourcesOf(fx.t.service.database.db, [productId]));
+    const before = statements();
+    expect((await catalog.soleLevel(productId))?.warehouseCode).toBe("MAIN");
+    expect(statements() - before).toBe(0);
   });
 });
