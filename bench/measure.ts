@@ -12,7 +12,7 @@ export interface Measured {
   max: number;
   /** Transport errors, non-2xx, GraphQL errors and unexpected refusals. */
   errors: number;
-  /** How the requests ended: "ok", a StockErrorCode, or "error". */
+  /** How the requests ended: "ok", a StockErrorCode, or "error" (with the error's code if it has one). */
   outcomes: Record<string, number>;
   /** The server's CPU time (all its processes) per request in the measured window, in µs; API rows only. */
   serverCpuMicros?: number;
@@ -78,8 +78,10 @@ export async function closedLoop(opts: {
       let outcome: string;
       try {
         outcome = await opts.op(i, ctx);
-      } catch {
-        outcome = "error";
+      } catch (e) {
+        // Named by the error's code where it has one (a database error's SQLSTATE: 40P01 is a deadlock).
+        const code = (e as { code?: unknown } | null)?.code;
+        outcome = typeof code === "string" ? `error ${code}` : "error";
       }
       latencies.push(performance.now() - t0);
       count(outcomes, outcome);
