@@ -91,11 +91,13 @@ export class Catalog {
       .filter((w) => w.active)
       .map((w) => w.id)
       .join(",");
-    // Which warehouses serve changed: a product's sole level may no longer be
-    // its only one (or may have stopped serving). Otherwise what is known
-    // stays known: forgetting every product each FRESH_MS would cost each
-    // product a lookup again.
-    if (serving !== this.servingWarehouses) this.soleLevels.clear();
+    // Which warehouses serve changed since the last reload: a product's sole
+    // level may no longer be its only one (or may have stopped serving).
+    // Otherwise what is known stays known: forgetting every product each
+    // FRESH_MS would cost each product a lookup again. (Sole levels noted
+    // before the first reload were read with the serving warehouses of their
+    // moment; like any, they are trusted for a minute at most.)
+    if (this.warehousesAt > 0 && serving !== this.servingWarehouses) this.soleLevels.clear();
     this.servingWarehouses = serving;
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
     this.warehousesAt = performance.now();
