@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import { runMigrations } from "./db/migrate.js";
 import { type EventBus, inProcessBus } from "./events/bus.js";
+import { syncCatalog } from "./events/catalog-sync.js";
 import { LedgerHub } from "./events/hub.js";
 import { redisBus } from "./events/redis-bus.js";
 import { LedgerRelay } from "./events/relay.js";
@@ -102,6 +103,8 @@ export async function start(config: Config, log: Logger = createLogger(config.lo
     const hub = new LedgerHub(database, bus, { catchUpMs: 500, maxBuffered: config.subscriberBuffer, log: (m) => log.warn(m) });
     await hub.start();
     cleanup.push(() => hub.stop());
+    const catalogSync = syncCatalog(hub, catalog, (m) => log.warn(m));
+    cleanup.push(() => catalogSync.stop());
     const relay = new LedgerRelay(database, bus, {
       pollMs: 250,
       electionMs: 1000,

@@ -19,6 +19,9 @@ export const DEFAULT_WAREHOUSE = "MAIN";
  */
 const FRESH_MS = 1000;
 
+/** The longest a product's sole level is trusted (new levels and warehouse changes make it forget sooner). */
+const SOLE_LEVEL_MS = 10 * 60_000;
+
 /**
  * Resolves skus, warehouse codes and levels to ids, remembering what it found.
  * Products, warehouses and levels are never deleted and skus and codes never
@@ -96,7 +99,7 @@ export class Catalog {
     // Otherwise what is known stays known: forgetting every product each
     // FRESH_MS would cost each product a lookup again. (Sole levels noted
     // before the first reload were read with the serving warehouses of their
-    // moment; like any, they are trusted for a minute at most.)
+    // moment; like any, they are trusted for SOLE_LEVEL_MS at most.)
     if (this.warehousesAt > 0 && serving !== this.servingWarehouses) this.soleLevels.clear();
     this.servingWarehouses = serving;
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
@@ -151,15 +154,17 @@ export class Catalog {
   /**
    * The product's one level in an active warehouse, when it has exactly one
    * (a shop with one warehouse): every allocation policy then chooses it, so
-   * a single-line reserve can take the coalesced path. Remembered for a
-   * minute: a level made elsewhere since (a receipt or transfer on another
-   * instance) is caught by the caller, who allocates a refused reserve again;
-   * one made here forgets the product at once, and a warehouse gone inactive
-   * is seen within FRESH_MS (the warehouse is checked on every use).
+   * a single-line reserve can take the coalesced path. Remembered until a
+   * level of the product is made (here at once; on another instance when its
+   * first movement reaches this one: events/catalog-sync.ts), until the
+   * serving warehouses change (seen within FRESH_MS: the warehouse is
+   * checked on every use), and for ten minutes at most. A level made
+   * elsewhere that has not reached this instance yet is caught by the
+   * caller, who allocates a refused reserve again.
    */
   async soleLevel(productId: number): Promise<SoleLevel | null> {
     const hit = this.soleLevels.get(productId);
-    if (hit && performance.now() - hit.at < 60 * FRESH_MS) {
+    if (hit && performance.now() - hit.at < SOLE_LEVEL_MS) {
       if (!hit.level) return null;
       const w = await this.warehouse(hit.level.warehouseCode).catch(() => null);
       if (w?.active) return hit.level;
@@ -204,6 +209,16 @@ export class Catalog {
       const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
       this.soleLevels.set(productId, { level, at });
     }
+  }
+
+  /** Forgets the product's sole level (a level of it was made somewhere). */
+  forgetSoleLevel(productId: number): void {
+    this.soleLevels.delete(productId);
+  }
+
+  /** Forgets every product's sole level. */
+  forgetSoleLevels(): void {
+    this.soleLevels.clear();
   }
 
   async product(sku: string, ex: Executor = this.database.db): Promise<ProductRow | null> {

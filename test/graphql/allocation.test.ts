@@ -62,6 +62,14 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
     return sku;
   }
 
+  /** A product whose only level is in `warehouse` (created there, so it has none in MAIN). */
+  async function soleProduct(warehouse: string, quantity: number): Promise<string> {
+    const sku = uniqueSku("AL");
+    const r = await gql(`mutation($i: CreateProductInput!) { createProduct(input: $i) { errors { code } } }`, { i: { sku, name: sku, warehouse, initialStock: quantity } });
+    expect(r.createProduct.errors).toEqual([]);
+    return sku;
+  }
+
   it("an order for 10 with 6 in one warehouse and 7 in another is served 6 + 4 (MINIMIZE), and from one warehouse when one has 10", async () => {
     const sku = await product({ [codes.a]: 6, [codes.b]: 7 });
     const split = await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 10 }] } });
@@ -170,7 +178,7 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
 
   // Two instances on one database: PostgreSQL (the embedded database serves one process).
   if (backend === "postgres") it("a product its instance knows in one warehouse only, stocked in another through a second instance, is still served: the remembered warehouse's refusal is allocated again", async () => {
-    const sku = await product({ [codes.a]: 1 });
+    const sku = await soleProduct(codes.a, 1);
     // The first reserve takes the last unit in a and teaches this instance that a is the product's only warehouse.
     expect((await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock.reservation.lines).toHaveLength(1);
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
@@ -187,6 +195,31 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
       // Out everywhere now: the refusal stands, with the figures of the place that refused.
       const refused = (await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 2 }] } })).reserveStock;
       expect(refused.errors).toMatchObject([{ code: "INSUFFICIENT_STOCK", requested: 2, available: 1 }]);
+    } finally {
+      await second.dispose();
+    }
+  });
+
+  if (backend === "postgres") it("a level made through a second instance in a warehouse of higher priority is allocated here soon after, though the product's one level was remembered", async () => {
+    const sku = await soleProduct(codes.c, 1000);
+    // Teaches this instance that c is the product's only warehouse.
+    expect(parts((await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock.reservation.lines)).toEqual([`${codes.c}=1`]);
+    const second = await start({ ...t.config, port: 0 }, createLogger("error"));
+    try {
+      const r = await fetch(second.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
+        body: JSON.stringify({ query: `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, variables: { i: { sku, warehouse: codes.a, quantity: 3 } } }),
+      }).then((res) => res.json() as Promise<any>);
+      expect(r.data.receiveStock.errors).toEqual([]);
+      // c could serve every one of these; a comes first by priority once this instance has heard of the new level.
+      const places: string[] = [];
+      for (let i = 0; i < 100 && places.at(-1) !== `${codes.a}=1`; i++) {
+        const served = (await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock;
+        places.push(...parts(served.reservation.lines));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(places.at(-1), places.join(", ")).toBe(`${codes.a}=1`);
     } finally {
       await second.dispose();
     }
