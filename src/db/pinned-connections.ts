@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import { ConnectionLost, isConnectionError } from "./errors.js";
+import { withUnsafe } from "./unsafe-proxy.js";
 
 type Rows = postgres.RowList<postgres.Row[]>;
 
@@ -41,13 +42,7 @@ export class PinnedConnection {
     private readonly onLost: (err: ConnectionLost) => void,
   ) {
     void own.closed.then(() => this.lose(new Error("the connection closed")));
-    this.client = new Proxy(own.sql, {
-      get: (target, key) => {
-        if (key === "unsafe") return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => this.statement(text, params, options);
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    this.client = withUnsafe(own.sql, (text, params, options) => this.statement(text, params, options));
   }
 
   /** Why the connection counts as lost, or null while it is usable. */

@@ -7,6 +7,7 @@ import { StatementAfterCommit } from "./errors.js";
 import { type PinnedConnection, PinnedConnections } from "./pinned-connections.js";
 import { PostgresPool } from "./postgres-pool.js";
 import { socketFactory } from "./postgres-socket.js";
+import { withUnsafe } from "./unsafe-proxy.js";
 import * as schema from "./schema.js";
 
 /**
@@ -29,26 +30,10 @@ export function connectPostgres(url: string, options: postgres.Options<Record<st
  * prepared statement. Drizzle sends its statements unnamed, and postgres.js
  * describes an unnamed statement with parameters in a round trip of its own
  * before running it: two round trips per statement. Named ones are described
- * once per connection and then take one. The adapter covers the handles drizzle
- * gets inside transactions and savepoints too.
+ * once per connection and then take one.
  */
-function preparedStatements<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
-  return new Proxy(client, {
-    get(target, key) {
-      if (key === "unsafe") {
-        return (query: string, params?: never[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
-      }
-      if (key === "begin" || key === "savepoint") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          const method = Reflect.get(target, key) as (...a: unknown[]) => unknown;
-          return method.call(target, ...args, (tx: postgres.TransactionSql) => work(preparedStatements(tx)));
-        };
-      }
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+function preparedStatements(client: postgres.Sql): postgres.Sql {
+  return withUnsafe(client, (text, params, options) => client.unsafe(text, params as never[], { ...options, prepare: true }));
 }
 
 /**

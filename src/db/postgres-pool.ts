@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import { type ArrayTypes, giveArrayTypes } from "./array-types.js";
 import { isConnectionError } from "./errors.js";
+import { withUnsafe } from "./unsafe-proxy.js";
 
 /** One postgres.js client and what is built on it. */
 interface Generation<D> {
@@ -88,23 +89,15 @@ export class PostgresPool<D extends object> {
 
   /** The client as drizzle gets it: each statement's outcome tells whether the client works. */
   private observed(gen: Generation<D>): postgres.Sql {
-    return new Proxy(gen.sql, {
-      get: (target, key) => {
-        if (key === "unsafe") {
-          return (text: string, params?: never[], options?: postgres.UnsafeQueryOptions) => {
-            const query = target.unsafe(text, params, options);
-            // Starts the query now rather than when drizzle awaits it a moment
-            // later; drizzle's .values() still applies, as rows come after.
-            query.then(
-              () => (gen.up = true),
-              (err: unknown) => this.failed(gen, err),
-            );
-            return query;
-          };
-        }
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    return withUnsafe(gen.sql, (text, params, options) => {
+      const query = gen.sql.unsafe(text, params as never[], options);
+      // Starts the query now rather than when drizzle awaits it a moment
+      // later; drizzle's .values() still applies, as rows come after.
+      query.then(
+        () => (gen.up = true),
+        (err: unknown) => this.failed(gen, err),
+      );
+      return query;
     });
   }
 
