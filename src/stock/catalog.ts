@@ -35,8 +35,6 @@ export class Catalog {
   private readonly productsById = new Map<number, ProductRow>();
   private warehousesByCode = new Map<string, WarehouseRow>();
   private warehousesAt = 0;
-  /** The ids of the active warehouses at the last reload. */
-  private servingWarehouses = "";
   private readonly levelIds = new Map<string, number>();
   private readonly soleLevels = new Map<number, { level: SoleLevel | null; at: number }>();
   private readonly soleLookups = new Map<number, Promise<SoleLevel | null>>();
@@ -90,18 +88,14 @@ export class Catalog {
 
   async reloadWarehouses(ex: Executor = this.database.db): Promise<WarehouseRow[]> {
     const rows = await allWarehouses(ex);
-    const serving = rows
-      .filter((w) => w.active)
-      .map((w) => w.id)
-      .join(",");
     // Which warehouses serve changed since the last reload: a product's sole
     // level may no longer be its only one (or may have stopped serving).
     // Otherwise what is known stays known: forgetting every product each
     // FRESH_MS would cost each product a lookup again. (Sole levels noted
     // before the first reload were read with the serving warehouses of their
     // moment; like any, they are trusted for SOLE_LEVEL_MS at most.)
-    if (this.warehousesAt > 0 && serving !== this.servingWarehouses) this.soleLevels.clear();
-    this.servingWarehouses = serving;
+    const serving = (ws: Iterable<WarehouseRow>) => [...ws].filter((w) => w.active).map((w) => w.id).sort((a, b) => a - b).join(",");
+    if (this.warehousesByCode.size > 0 && serving(rows) !== serving(this.warehousesByCode.values())) this.soleLevels.clear();
     this.warehousesByCode = new Map(rows.map((w) => [w.code, w]));
     this.warehousesAt = performance.now();
     return rows;
