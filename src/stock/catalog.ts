@@ -190,16 +190,12 @@ export class Catalog {
    */
   noteSources(productIds: readonly number[], sources: readonly SourceRow[]): void {
     const at = performance.now();
-    const byProduct = new Map<number, SourceRow[]>();
-    for (const s of sources) {
-      const rows = byProduct.get(s.productId);
-      if (rows) rows.push(s);
-      else byProduct.set(s.productId, [s]);
-    }
+    // Each product's one source, or null once it has a second.
+    const onlyOf = new Map<number, SourceRow | null>();
+    for (const s of sources) onlyOf.set(s.productId, onlyOf.has(s.productId) ? null : s);
     if (this.soleLevels.size + productIds.length > 100_000) this.soleLevels.clear();
     for (const productId of productIds) {
-      const rows = byProduct.get(productId) ?? [];
-      const only = rows.length === 1 ? rows[0]! : null;
+      const only = onlyOf.get(productId);
       const level = only ? { productId, sku: "", warehouseId: only.warehouseId, warehouseCode: only.warehouseCode, levelId: only.levelId } : null;
       this.soleLevels.set(productId, { level, at });
     }
