@@ -90,6 +90,9 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
                          ${col((d) => d.movements)}::int[], ${col((d) => d.minAvailable ?? null)}::int[],
                          ${col((d) => d.expectedVersion ?? null)}::int[], ${col((d) => d.threshold ?? null)}::int[])
       as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)`;
+  // The verdict is MATERIALIZED: inlined, the planner puts its aggregate on
+  // the inner side of the join with the levels and works it out again for
+  // every level (quadratic in the batch: 60 levels cost 3,600 index probes).
   const [lockedResult, changedResult] = await Promise.all([
     ex.execute(sql`
       with wanted as (${wanted})
@@ -99,7 +102,7 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
          for update of l`),
     ex.execute(sql`
       with wanted as (${wanted}),
-      verdict as (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
+      verdict as materialized (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
       update stock_levels l
          set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
              version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
