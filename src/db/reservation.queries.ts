@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
+import { preparedStatement } from "./prepared.js";
 import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { deductions, products, reservationLines, reservations, stockLevels, warehouses } from "./schema.js";
 
@@ -54,16 +55,25 @@ export async function claimReservations(
   actor: { name: string; channel: string },
 ): Promise<ReservationRow[]> {
   if (claims.length === 0) return [];
-  const result = await ex.execute(sql`
+  const result = await claim(ex, {
+    channel: actor.channel,
+    actor: actor.name,
+    orderIds: claims.map((c) => c.orderId),
+    ttls: claims.map((c) => c.ttlSeconds),
+  });
+  return mapRows<ReservationRow>(reservations, rowsOf(result));
+}
+
+const claim = preparedStatement<{ channel: string; actor: string; orderIds: string[]; ttls: number[] }>(
+  (p) => sql`
     insert into reservations (channel, order_id, actor, expires_at)
-    select ${actor.channel}, order_id, ${actor.name}, now() + ttl * interval '1 second'
-      from unnest(${sql.param(claims.map((c) => c.orderId))}::text[], ${sql.param(claims.map((c) => c.ttlSeconds))}::int[])
+    select ${p("channel")}, order_id, ${p("actor")}, now() + ttl * interval '1 second'
+      from unnest(${p("orderIds")}::text[], ${p("ttls")}::int[])
            with ordinality as u(order_id, ttl, n)
      order by n
     on conflict (channel, order_id) do nothing
-    returning ${fieldsOf(reservations)}`);
-  return mapRows<ReservationRow>(reservations, rowsOf(result));
-}
+    returning ${fieldsOf(reservations)}`,
+);
 
 /** Drops reservations claimed in this transaction whose stock could not be held (coalesced reserves that lost). */
 export async function deleteReservations(ex: Executor, ids: number[]): Promise<void> {
@@ -78,13 +88,21 @@ export async function reservationByOrder(ex: Executor, order: OrderKey): Promise
 /** Reservation lines in one statement (one parameter per column, whatever the number of rows). */
 export async function insertLines(ex: Executor, rows: { reservationId: number; levelId: number; quantity: number }[]): Promise<void> {
   if (rows.length === 0) return;
-  await ex.execute(sql`
+  await insertLineRows(ex, {
+    reservationIds: rows.map((r) => r.reservationId),
+    levelIds: rows.map((r) => r.levelId),
+    quantities: rows.map((r) => r.quantity),
+  });
+}
+
+const insertLineRows = preparedStatement<{ reservationIds: number[]; levelIds: number[]; quantities: number[] }>(
+  (p) => sql`
     insert into reservation_lines (reservation_id, level_id, quantity)
     select reservation_id, level_id, quantity
-      from unnest(${sql.param(rows.map((r) => r.reservationId))}::bigint[], ${sql.param(rows.map((r) => r.levelId))}::int[],
-                  ${sql.param(rows.map((r) => r.quantity))}::int[]) with ordinality as u(reservation_id, level_id, quantity, n)
-     order by n`);
-}
+      from unnest(${p("reservationIds")}::bigint[], ${p("levelIds")}::int[], ${p("quantities")}::int[])
+           with ordinality as u(reservation_id, level_id, quantity, n)
+     order by n`,
+);
 
 /** Lines of the given reservations with their sku and warehouse, in line order. */
 export async function linesOf(ex: Executor, reservationIds: readonly number[]): Promise<LineRow[]> {

@@ -1,5 +1,6 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type Placeholder, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
+import { preparedStatement } from "./prepared.js";
 import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { products, stockAlerts, stockLevels, stockMovements, warehouses } from "./schema.js";
 
@@ -65,6 +66,51 @@ export interface LevelOutcome {
 
 const INT4_MAX = 2147483647;
 
+/** The levels' changes as unnest's columns (one array parameter each, whatever the number of levels). */
+type DeltaColumns = {
+  id: number[];
+  onHandDelta: number[];
+  reservedDelta: number[];
+  movements: number[];
+  minAvailable: (number | null)[];
+  expectedVersion: (number | null)[];
+  threshold: (number | null)[];
+};
+
+const holds = (l: string, w: string) =>
+  sql.raw(`(${w}.min_available is null or ${l}.on_hand - ${l}.reserved - ${l}.unsellable >= ${w}.min_available)
+         and (${w}.expected_version is null or ${l}.version = ${w}.expected_version)
+         and ${l}.on_hand::bigint + ${w}.on_hand_delta <= ${INT4_MAX}`);
+const wanted = (p: (name: keyof DeltaColumns & string) => Placeholder) => sql`
+    select * from unnest(${p("id")}::int[], ${p("onHandDelta")}::int[], ${p("reservedDelta")}::int[],
+                         ${p("movements")}::int[], ${p("minAvailable")}::int[],
+                         ${p("expectedVersion")}::int[], ${p("threshold")}::int[])
+      as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)`;
+
+const lockLevels = preparedStatement<DeltaColumns>(
+  (p) => sql`
+      with wanted as (${wanted(p)})
+      select ${holds("l", "w")} as "held", l.on_hand::bigint + w.on_hand_delta > ${INT4_MAX} as "overflow", ${fieldsOf(stockLevels, "l")}
+        from stock_levels l join wanted w on w.id = l.id
+       order by l.id
+         for update of l`,
+);
+
+// The verdict is MATERIALIZED: inlined, the planner puts its aggregate on
+// the inner side of the join with the levels and works it out again for
+// every level (quadratic in the batch: 60 levels cost 3,600 index probes).
+const updateLevels = preparedStatement<DeltaColumns & { all: boolean }>(
+  (p) => sql`
+      with wanted as (${wanted(p)}),
+      verdict as materialized (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
+      update stock_levels l
+         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
+             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
+        from wanted w, verdict v
+       where l.id = w.id and ${holds("l", "w")} and (v."all" or not ${p("all")}::boolean)
+      returning ${fieldsOf(stockLevels, "l")}`,
+);
+
 /**
  * The one guarded UPDATE of docs/design.md, for any number of levels at once.
  * Two statements sent together (one round trip): the first locks the levels
@@ -80,36 +126,16 @@ const INT4_MAX = 2147483647;
  */
 export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta[], opts: { all?: boolean } = {}): Promise<LevelOutcome[]> {
   if (deltas.length === 0) return [];
-  const col = <T>(pick: (d: LevelDelta) => T) => sql.param(deltas.map(pick));
-  const holds = (l: string, w: string) =>
-    sql.raw(`(${w}.min_available is null or ${l}.on_hand - ${l}.reserved - ${l}.unsellable >= ${w}.min_available)
-         and (${w}.expected_version is null or ${l}.version = ${w}.expected_version)
-         and ${l}.on_hand::bigint + ${w}.on_hand_delta <= ${INT4_MAX}`);
-  const wanted = sql`
-    select * from unnest(${col((d) => d.levelId)}::int[], ${col((d) => d.onHandDelta)}::int[], ${col((d) => d.reservedDelta)}::int[],
-                         ${col((d) => d.movements)}::int[], ${col((d) => d.minAvailable ?? null)}::int[],
-                         ${col((d) => d.expectedVersion ?? null)}::int[], ${col((d) => d.threshold ?? null)}::int[])
-      as w(id, on_hand_delta, reserved_delta, movements, min_available, expected_version, threshold)`;
-  // The verdict is MATERIALIZED: inlined, the planner puts its aggregate on
-  // the inner side of the join with the levels and works it out again for
-  // every level (quadratic in the batch: 60 levels cost 3,600 index probes).
-  const [lockedResult, changedResult] = await Promise.all([
-    ex.execute(sql`
-      with wanted as (${wanted})
-      select ${holds("l", "w")} as "held", l.on_hand::bigint + w.on_hand_delta > ${INT4_MAX} as "overflow", ${fieldsOf(stockLevels, "l")}
-        from stock_levels l join wanted w on w.id = l.id
-       order by l.id
-         for update of l`),
-    ex.execute(sql`
-      with wanted as (${wanted}),
-      verdict as materialized (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
-      update stock_levels l
-         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
-             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
-        from wanted w, verdict v
-       where l.id = w.id and ${holds("l", "w")} and (v."all" or not ${opts.all === true}::boolean)
-      returning ${fieldsOf(stockLevels, "l")}`),
-  ]);
+  const columns: DeltaColumns = {
+    id: deltas.map((d) => d.levelId),
+    onHandDelta: deltas.map((d) => d.onHandDelta),
+    reservedDelta: deltas.map((d) => d.reservedDelta),
+    movements: deltas.map((d) => d.movements),
+    minAvailable: deltas.map((d) => d.minAvailable ?? null),
+    expectedVersion: deltas.map((d) => d.expectedVersion ?? null),
+    threshold: deltas.map((d) => d.threshold ?? null),
+  };
+  const [lockedResult, changedResult] = await Promise.all([lockLevels(ex, columns), updateLevels(ex, { ...columns, all: opts.all === true })]);
   const locked = rowsOf<Record<string, unknown>>(lockedResult);
   const lockedRows = mapRows<LevelRow>(stockLevels, locked);
   const changed = new Map(mapRows<LevelRow>(stockLevels, rowsOf(changedResult)).map((r) => [r.id, r]));
@@ -151,29 +177,67 @@ export async function ensureLevel(ex: Executor, productId: number, warehouseId: 
   return id;
 }
 
-/**
- * Movement rows in one statement, their ids (the ledger sequence) taken in
- * the given order. One parameter per column whatever the number of rows, so
- * the statement stays prepared and costs the same to build for 1 row or 200.
- */
-export async function insertMovements(ex: Executor, rows: NewMovement[]): Promise<MovementRow[]> {
-  if (rows.length === 0) return [];
-  const col = <T>(pick: (r: NewMovement) => T) => sql.param(rows.map(pick));
-  const result = await ex.execute(sql`
+const movementColumns = {
+  levelId: "int",
+  productId: "int",
+  warehouseId: "int",
+  type: "text",
+  onHandDelta: "int",
+  reservedDelta: "int",
+  onHandAfter: "int",
+  reservedAfter: "int",
+  version: "int",
+  thresholdAfter: "int",
+  unsellableAfter: "int",
+  channel: "text",
+  orderId: "text",
+  reason: "text",
+  actor: "text",
+  transferId: "bigint",
+} as const;
+type MovementColumns = { [K in keyof typeof movementColumns]: unknown[] };
+
+const insertMovementRows = preparedStatement<MovementColumns>(
+  (p) => sql`
     insert into stock_movements (level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
                                  on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id)
     select level_id, product_id, warehouse_id, type::movement_type, on_hand_delta, reserved_delta,
            on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id
-      from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.productId)}::int[], ${col((r) => r.warehouseId)}::int[],
-                  ${col((r) => r.type)}::text[], ${col((r) => r.onHandDelta)}::int[], ${col((r) => r.reservedDelta)}::int[],
-                  ${col((r) => r.onHandAfter)}::int[], ${col((r) => r.reservedAfter)}::int[], ${col((r) => r.version)}::int[],
-                  ${col((r) => r.thresholdAfter ?? null)}::int[], ${col((r) => r.unsellableAfter ?? 0)}::int[], ${col((r) => r.channel ?? "default")}::text[],
-                  ${col((r) => r.orderId ?? null)}::text[], ${col((r) => r.reason ?? null)}::text[], ${col((r) => r.actor)}::text[],
-                  ${col((r) => r.transferId ?? null)}::bigint[])
+      from unnest(${sql.join(
+        Object.entries(movementColumns).map(([name, type]) => sql`${p(name as keyof MovementColumns)}::${sql.raw(type)}[]`),
+        sql`, `,
+      )})
            with ordinality as u(level_id, product_id, warehouse_id, type, on_hand_delta, reserved_delta,
                                 on_hand_after, reserved_after, version, threshold_after, unsellable_after, channel, order_id, reason, actor, transfer_id, n)
      order by n
-    returning ${fieldsOf(stockMovements)}`);
+    returning ${fieldsOf(stockMovements)}`,
+);
+
+/**
+ * Movement rows in one statement, their ids (the ledger sequence) taken in
+ * the given order. One parameter per column whatever the number of rows, so
+ * the statement stays prepared, and its text is built once.
+ */
+export async function insertMovements(ex: Executor, rows: NewMovement[]): Promise<MovementRow[]> {
+  if (rows.length === 0) return [];
+  const result = await insertMovementRows(ex, {
+    levelId: rows.map((r) => r.levelId),
+    productId: rows.map((r) => r.productId),
+    warehouseId: rows.map((r) => r.warehouseId),
+    type: rows.map((r) => r.type),
+    onHandDelta: rows.map((r) => r.onHandDelta),
+    reservedDelta: rows.map((r) => r.reservedDelta),
+    onHandAfter: rows.map((r) => r.onHandAfter),
+    reservedAfter: rows.map((r) => r.reservedAfter),
+    version: rows.map((r) => r.version),
+    thresholdAfter: rows.map((r) => r.thresholdAfter ?? null),
+    unsellableAfter: rows.map((r) => r.unsellableAfter ?? 0),
+    channel: rows.map((r) => r.channel ?? "default"),
+    orderId: rows.map((r) => r.orderId ?? null),
+    reason: rows.map((r) => r.reason ?? null),
+    actor: rows.map((r) => r.actor),
+    transferId: rows.map((r) => r.transferId ?? null),
+  });
   return mapRows<MovementRow>(stockMovements, rowsOf(result));
 }
 
@@ -187,19 +251,31 @@ export type NewAlertOf = Omit<NewAlert, "movementId" | "id" | "createdAt"> & { m
  */
 export async function insertAlerts(ex: Executor, rows: NewAlertOf[]): Promise<AlertRow[]> {
   if (rows.length === 0) return [];
-  const col = <T>(pick: (r: NewAlertOf) => T) => sql.param(rows.map(pick));
-  const result = await ex.execute(sql`
+  const result = await insertAlertRows(ex, {
+    levelId: rows.map((r) => r.levelId),
+    warehouseId: rows.map((r) => r.warehouseId),
+    kind: rows.map((r) => r.kind),
+    threshold: rows.map((r) => r.threshold),
+    availableBefore: rows.map((r) => r.availableBefore),
+    availableAfter: rows.map((r) => r.availableAfter),
+    movementVersion: rows.map((r) => r.movementVersion),
+    lotId: rows.map((r) => r.lotId ?? null),
+  });
+  return mapRows<AlertRow>(stockAlerts, rowsOf(result));
+}
+
+const insertAlertRows = preparedStatement<Record<"levelId" | "warehouseId" | "kind" | "threshold" | "availableBefore" | "availableAfter" | "movementVersion" | "lotId", unknown[]>>(
+  (p) => sql`
     insert into stock_alerts (level_id, warehouse_id, kind, threshold, available_before, available_after, movement_id, lot_id)
     select u.level_id, u.warehouse_id, u.kind::stock_alert_kind, u.threshold, u.available_before, u.available_after,
            (select m.id from stock_movements m where m.level_id = u.level_id and m.version = u.version), u.lot_id
-      from unnest(${col((r) => r.levelId)}::int[], ${col((r) => r.warehouseId)}::int[], ${col((r) => r.kind)}::text[],
-                  ${col((r) => r.threshold)}::int[], ${col((r) => r.availableBefore)}::int[], ${col((r) => r.availableAfter)}::int[],
-                  ${col((r) => r.movementVersion)}::int[], ${col((r) => r.lotId ?? null)}::int[])
+      from unnest(${p("levelId")}::int[], ${p("warehouseId")}::int[], ${p("kind")}::text[],
+                  ${p("threshold")}::int[], ${p("availableBefore")}::int[], ${p("availableAfter")}::int[],
+                  ${p("movementVersion")}::int[], ${p("lotId")}::int[])
            with ordinality as u(level_id, warehouse_id, kind, threshold, available_before, available_after, version, lot_id, n)
      order by n
-    returning ${fieldsOf(stockAlerts)}`);
-  return mapRows<AlertRow>(stockAlerts, rowsOf(result));
-}
+    returning ${fieldsOf(stockAlerts)}`,
+);
 
 export async function movementsByOrder(ex: Executor, order: { channel: string; orderId: string }, type: MovementRow["type"]): Promise<MovementRow[]> {
   return ex
