@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
+import { preparedStatement } from "./prepared.js";
 import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { reservationLots, stockLevels, stockLots, warehouses } from "./schema.js";
 import type { LevelRow } from "./stock.queries.js";
@@ -114,10 +115,19 @@ export async function changeReservationLots(
 }
 
 /** What reservations hold of lots, by reservation. */
+/** A lot an ACTIVE (or finished) reservation holds, with its code. */
+export interface ReservationLot {
+  reservationId: number;
+  levelId: number;
+  lotId: number;
+  code: string;
+  quantity: number;
+}
+
 export async function lotsOfReservations(
   ex: Executor,
   reservationIds: readonly number[],
-): Promise<Array<{ reservationId: number; levelId: number; lotId: number; code: string; quantity: number }>> {
+): Promise<ReservationLot[]> {
   if (reservationIds.length === 0) return [];
   return ex
     .select({
@@ -132,6 +142,28 @@ export async function lotsOfReservations(
     .where(anyOf(reservationLots.reservationId, reservationIds))
     .orderBy(asc(stockLots.id));
 }
+
+/** The lots of an order's reservation, as lotsOfReservations; named by the order (see linesOfOrder). */
+export async function lotsOfOrder(ex: Executor, order: { channel: string; orderId: string }): Promise<ReservationLot[]> {
+  const rows = rowsOf<Record<string, unknown>>(await lotsOfOrderStatement(ex, order));
+  return rows.map((r) => ({
+    reservationId: Number(r.reservationId),
+    levelId: r.levelId as number,
+    lotId: r.lotId as number,
+    code: r.code as string,
+    quantity: r.quantity as number,
+  }));
+}
+
+const lotsOfOrderStatement = preparedStatement<{ channel: string; orderId: string }>(
+  (p) => sql`
+    select rl.reservation_id as "reservationId", rl.level_id as "levelId", rl.lot_id as "lotId", s.code as "code", rl.quantity as "quantity"
+      from reservations r
+      join reservation_lots rl on rl.reservation_id = r.id
+      join stock_lots s on s.id = rl.lot_id
+     where r.channel = ${p("channel")} and r.order_id = ${p("orderId")}
+     order by s.id`,
+);
 
 /** The lots each movement touched, by (level, version). */
 export async function lotsOfMovements(

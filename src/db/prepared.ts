@@ -12,12 +12,12 @@ const dialect = new PgDialect({ casing: "snake_case" });
  * is what `execute` gives (read it with rowsOf), and the statement is counted
  * and logged like any other.
  */
-export function preparedStatement<V extends Record<string, unknown>>(
+export function preparedStatement<V extends object>(
   build: (param: (name: keyof V & string) => Placeholder) => SQL,
 ): (ex: Executor, values: V) => Promise<unknown> {
   let query: Query | undefined;
   return (ex, values) => {
     query ??= dialect.sqlToQuery(build((name) => sql.placeholder(name)));
-    return ex._.session.prepareQuery(query, undefined, undefined, false).execute(values);
+    return ex._.session.prepareQuery(query, undefined, undefined, false).execute(values as Record<string, unknown>);
   };
 }

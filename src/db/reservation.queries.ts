@@ -136,15 +136,48 @@ export async function transition(
   to: Exclude<ReservationStatus, "ACTIVE">,
   unexpiredOnly: boolean,
 ): Promise<ReservationRow | null> {
-  const guards = [isOrder(order)!, eq(reservations.status, "ACTIVE")];
-  if (unexpiredOnly) guards.push(sql`${reservations.expiresAt} > now()`);
-  const rows = await ex
-    .update(reservations)
-    .set({ status: to, updatedAt: sql`now()` })
-    .where(and(...guards))
-    .returning();
+  const rows = mapRows<ReservationRow>(reservations, rowsOf(await transitionOf(ex, { ...order, to, unexpiredOnly })));
   return rows[0] ?? null;
 }
+
+const transitionOf = preparedStatement<OrderKey & { to: string; unexpiredOnly: boolean }>(
+  (p) => sql`
+    update reservations set status = ${p("to")}::reservation_status, updated_at = now()
+     where channel = ${p("channel")} and order_id = ${p("orderId")} and status = 'ACTIVE'
+       and (not ${p("unexpiredOnly")}::boolean or expires_at > now())
+    returning ${fieldsOf(reservations)}`,
+);
+
+/**
+ * The lines of an order's reservation, as linesOf. Named by the order, not
+ * the reservation's id, so it can go out in the same round trip as the
+ * statement that finds or changes the reservation.
+ */
+export async function linesOfOrder(ex: Executor, order: OrderKey): Promise<LineRow[]> {
+  const rows = rowsOf<Record<string, unknown>>(await linesOfOrderStatement(ex, order));
+  return rows.map((r) => ({
+    reservationId: Number(r.reservationId),
+    levelId: r.levelId as number,
+    quantity: r.quantity as number,
+    productId: r.productId as number,
+    warehouseId: r.warehouseId as number,
+    sku: r.sku as string,
+    warehouseCode: r.warehouseCode as string,
+  }));
+}
+
+const linesOfOrderStatement = preparedStatement<OrderKey>(
+  (p) => sql`
+    select rl.reservation_id as "reservationId", rl.level_id as "levelId", rl.quantity as "quantity",
+           l.product_id as "productId", l.warehouse_id as "warehouseId", pr.sku as "sku", w.code as "warehouseCode"
+      from reservations r
+      join reservation_lines rl on rl.reservation_id = r.id
+      join stock_levels l on l.id = rl.level_id
+      join products pr on pr.id = l.product_id
+      join warehouses w on w.id = l.warehouse_id
+     where r.channel = ${p("channel")} and r.order_id = ${p("orderId")}
+     order by rl.id`,
+);
 
 /** Gives an ACTIVE, unexpired reservation a new deadline `ttlSeconds` from now. */
 export async function extendReservation(ex: Executor, order: OrderKey, ttlSeconds: number): Promise<ReservationRow | null> {

@@ -3,13 +3,14 @@ import {
   extendReservation,
   type LineRow,
   linesOf,
+  linesOfOrder,
   type OrderKey,
   reservationByOrder,
   type ReservationRow,
   transition,
 } from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
-import { lotsOfReservations } from "../db/lot.queries.js";
+import { lotsOfOrder, lotsOfReservations } from "../db/lot.queries.js";
 import type { Catalog } from "./catalog.js";
 import type { Ledger } from "./ledger.js";
 import * as limit from "./limits.js";
@@ -113,9 +114,11 @@ export class ReservationService {
     const reason = limit.reason(input.reason);
     return this.uow.run(async (tx, commit) => {
       // A hold whose time is up can no longer be paid for, even before the sweeper gets to it.
-      const row = await transition(tx, order, to, to === "CONFIRMED");
+      // One round trip: the lines and lots are read by the order, right behind
+      // the transition (in the same transaction, they are the reservation's
+      // whichever way the transition went), and used only if it went through.
+      const [row, lines, lots] = await Promise.all([transition(tx, order, to, to === "CONFIRMED"), linesOfOrder(tx, order), lotsOfOrder(tx, order)]);
       if (!row) return this.explainFinish(tx, order, to);
-      const [lines, lots] = await Promise.all([linesOf(tx, [row.id]), lotsOfReservations(tx, [row.id])]);
       const type = to === "CONFIRMED" ? "CONFIRM" : "RELEASE";
       await this.ledger.apply(tx, finishChanges(lines, lots, type, () => row, reason), { actor, commit });
       return row;
