@@ -6,7 +6,8 @@ import type { LedgerHub } from "./hub.js";
  * Keeps this instance's catalog in step with levels made anywhere: a level's
  * first movement (version 1: a receipt, return, count, threshold or transfer
  * into a warehouse where the product had no level) on any instance makes
- * the catalog forget that product's sole level, so its next reserve is
+ * the catalog forget that product's sole level (unless it is that very
+ * level), so its next reserve is
  * allocated over all its levels. Without this, a level made on another
  * instance would be seen only when the remembered one refused a reserve, or
  * once the memory is old. If the hub's stream ends in error, everything the
@@ -24,7 +25,7 @@ export function syncCatalog(hub: LedgerHub, catalog: Catalog, log: (msg: string)
       stream = events;
       try {
         for await (const e of events) {
-          if (e.kind === "movement") catalog.forgetSoleLevel(e.movement.productId);
+          if (e.kind === "movement") catalog.forgetSoleLevel(e.movement.productId, e.movement.levelId);
         }
       } catch (err) {
         if (stopped) break;

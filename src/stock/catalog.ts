@@ -201,9 +201,13 @@ export class Catalog {
     }
   }
 
-  /** Forgets the product's sole level (a level of it was made somewhere). */
-  forgetSoleLevel(productId: number): void {
-    this.soleLevels.delete(productId);
+  /**
+   * A level of the product was made somewhere: forgets its sole level, unless
+   * that is the level made (known already: its first movement reached this
+   * instance after a read that saw it, as after a bulk import).
+   */
+  forgetSoleLevel(productId: number, madeLevelId: number): void {
+    if (this.soleLevels.get(productId)?.level?.levelId !== madeLevelId) this.soleLevels.delete(productId);
   }
 
   /** Forgets every product's sole level. */

@@ -10,7 +10,8 @@ describe("a product's sole level", () => {
   /**
    * A catalog of its own whose look-ups of products' levels are counted (the
    * service's background work shares the database). Of the catalog's
-   * statements, only that one selects chosen fields: `select({...})`.
+   * statements, only that one is written in SQL (db/prepared.ts), which
+   * reaches the session directly.
    */
   async function counted(): Promise<{ catalog: Catalog; statements: () => number }> {
     let n = 0;
@@ -18,11 +19,21 @@ describe("a product's sole level", () => {
     const db = new Proxy(database.db, {
       get: (target, key) => {
         const value: unknown = Reflect.get(target, key);
-        if (key === "select" && typeof value === "function") {
-          return (...args: unknown[]) => {
-            if (args.length > 0) n++;
-            return value.apply(target, args);
-          };
+        if (key === "_") {
+          const inner = value as typeof target._;
+          const session = new Proxy(inner.session, {
+            get: (s, k) => {
+              const v: unknown = Reflect.get(s, k);
+              if (k === "prepareQuery" && typeof v === "function") {
+                return (...args: unknown[]) => {
+                  n++;
+                  return v.apply(s, args);
+                };
+              }
+              return typeof v === "function" ? v.bind(s) : v;
+            },
+          });
+          return { ...inner, session };
         }
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -61,5 +72,24 @@ describe("a product's sole level", () => {
     const before = statements();
     expect((await catalog.soleLevel(productId))?.warehouseCode).toBe("MAIN");
     expect(statements() - before).toBe(0);
+  });
+
+  it("stays known when the first movement of that very level arrives, and is forgotten for a level made beside it", async () => {
+    const { catalog, statements } = await counted();
+    const sku = await fx.newProduct(5);
+    const productId = await catalog.productId(sku);
+    const sole = (await catalog.soleLevel(productId))!;
+
+    // The level's own first movement, reaching the catalog after it learned of the level (as after a bulk import).
+    catalog.forgetSoleLevel(productId, sole.levelId);
+    let before = statements();
+    expect(await catalog.soleLevel(productId)).toEqual(sole);
+    expect(statements() - before, "look-ups of a remembered sole level").toBe(0);
+
+    // Another level's first movement: the product may now have two levels, so it is asked again.
+    catalog.forgetSoleLevel(productId, sole.levelId + 1_000_000);
+    before = statements();
+    expect(await catalog.soleLevel(productId)).toEqual(sole);
+    expect(statements() - before).toBe(1);
   });
 });
