@@ -96,10 +96,22 @@ const lockLevels = preparedStatement<DeltaColumns>(
          for update of l`,
 );
 
-// The verdict is MATERIALIZED: inlined, the planner puts its aggregate on
-// the inner side of the join with the levels and works it out again for
-// every level (quadratic in the batch: 60 levels cost 3,600 index probes).
-const updateLevels = preparedStatement<DeltaColumns & { all: boolean }>(
+/** Each level whose guards hold is changed (coalesced reserves: each change wins or loses on its own). */
+const updateHeld = preparedStatement<DeltaColumns>(
+  (p) => sql`
+      with wanted as (${wanted(p)})
+      update stock_levels l
+         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
+             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
+        from wanted w
+       where l.id = w.id and ${holds("l", "w")}
+      returning ${fieldsOf(stockLevels, "l")}`,
+);
+
+// All levels or none. The verdict is MATERIALIZED: inlined, the planner puts
+// its aggregate on the inner side of the join with the levels and works it
+// out again for every level (quadratic: 60 levels cost 3,600 index probes).
+const updateAllOrNone = preparedStatement<DeltaColumns>(
   (p) => sql`
       with wanted as (${wanted(p)}),
       verdict as materialized (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
@@ -107,7 +119,7 @@ const updateLevels = preparedStatement<DeltaColumns & { all: boolean }>(
          set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
              version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
         from wanted w, verdict v
-       where l.id = w.id and ${holds("l", "w")} and (v."all" or not ${p("all")}::boolean)
+       where l.id = w.id and ${holds("l", "w")} and v."all"
       returning ${fieldsOf(stockLevels, "l")}`,
 );
 
@@ -135,7 +147,7 @@ export async function applyLevelDeltas(ex: Executor, deltas: readonly LevelDelta
     expectedVersion: deltas.map((d) => d.expectedVersion ?? null),
     threshold: deltas.map((d) => d.threshold ?? null),
   };
-  const [lockedResult, changedResult] = await Promise.all([lockLevels(ex, columns), updateLevels(ex, { ...columns, all: opts.all === true })]);
+  const [lockedResult, changedResult] = await Promise.all([lockLevels(ex, columns), (opts.all ? updateAllOrNone : updateHeld)(ex, columns)]);
   const locked = rowsOf<Record<string, unknown>>(lockedResult);
   const lockedRows = mapRows<LevelRow>(stockLevels, locked);
   const changed = new Map(mapRows<LevelRow>(stockLevels, rowsOf(changedResult)).map((r) => [r.id, r]));
@@ -333,22 +345,19 @@ export interface SourceRow {
 /** The levels of these products in active warehouses, with what each has available now. */
 export async function sourcesOf(ex: Executor, productIds: readonly number[]): Promise<SourceRow[]> {
   if (productIds.length === 0) return [];
-  return ex
-    .select({
-      levelId: stockLevels.id,
-      productId: stockLevels.productId,
-      warehouseId: warehouses.id,
-      warehouseCode: warehouses.code,
-      priority: warehouses.priority,
-      latitude: warehouses.latitude,
-      longitude: warehouses.longitude,
-      available: sql<number>`(${stockLevels.onHand} - ${stockLevels.reserved} - ${stockLevels.unsellable})::int`,
-    })
-    .from(stockLevels)
-    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(and(anyOf(stockLevels.productId, productIds), eq(warehouses.active, true)))
-    .orderBy(asc(stockLevels.id));
+  return rowsOf<SourceRow>(await sourcesStatement(ex, { productIds: [...productIds] }));
 }
+
+const sourcesStatement = preparedStatement<{ productIds: number[] }>(
+  (p) => sql`
+    select l.id as "levelId", l.product_id as "productId", w.id as "warehouseId", w.code as "warehouseCode",
+           w.priority as "priority", w.latitude as "latitude", w.longitude as "longitude",
+           (l.on_hand - l.reserved - l.unsellable)::int as "available"
+      from stock_levels l
+      join warehouses w on w.id = l.warehouse_id
+     where l.product_id = any(${p("productIds")}::int[]) and w.active
+     order by l.id`,
+);
 
 export async function productBySku(ex: Executor, sku: string) {
   const rows = await ex.select().from(products).where(eq(products.sku, sku));
