@@ -167,6 +167,24 @@ export class Catalog {
   }
 
   /**
+   * The sole levels remembered of these products (trusted now, in a warehouse
+   * that still serves), with their warehouse; the others are not in the map.
+   * Asks the database nothing but, at most once a second, the warehouses.
+   */
+  async knownSoleLevels(productIds: readonly number[]): Promise<Map<number, { level: SoleLevel; warehouse: WarehouseRow }>> {
+    const known = new Map<number, { level: SoleLevel; warehouse: WarehouseRow }>();
+    if (performance.now() - this.warehousesAt >= FRESH_MS) await this.reloadWarehouses();
+    const now = performance.now();
+    for (const productId of productIds) {
+      const hit = this.soleLevels.get(productId);
+      if (!hit?.level || now - hit.at >= SOLE_LEVEL_MS) continue;
+      const warehouse = this.warehousesByCode.get(hit.level.warehouseCode);
+      if (warehouse?.active) known.set(productId, { level: hit.level, warehouse });
+    }
+    return known;
+  }
+
+  /**
    * soleLevel asked of the database now. Concurrent askers for one product
    * share the one lookup in flight (a sold-out product refusing a thousand
    * reserves asks once per round trip, not a thousand times).

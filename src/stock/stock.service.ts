@@ -1,6 +1,6 @@
 import { levelsByIds } from "../db/read.queries.js";
 import { SQLSTATE, sqlState } from "../db/errors.js";
-import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, soldToOrder } from "../db/stock.queries.js";
+import { ensureLevel, findLevel, lockKey, type LevelRow, movementsByOrder, type MovementRow, soldToOrder, type SourceRow, sourcesOf } from "../db/stock.queries.js";
 import { claimDeduction } from "../db/reservation.queries.js";
 import type { Tx } from "../db/client.js";
 import { expiryOfCode, lotOfLevel, lotsSoldToOrder } from "../db/lot.queries.js";
@@ -423,10 +423,30 @@ export class StockService {
     const out = { lines: await this.catalog.requestLines(limit.lines(items)), policy: limit.allocation(allocation) };
     const db = this.uow.database.db;
     const namedIds = out.lines.flatMap((l) => (l.place?.levelId != null ? [l.place.levelId] : []));
-    // One round trip: the named levels and the sources of the others.
-    const [named, sources] = await Promise.all([levelsByIds(db, namedIds), readSources(db, out)]);
-    this.catalog.noteSources(openProducts(out), sources);
-    const levelOf = new Map(named.map((l) => [l.id, l]));
+    // An open line's product whose one level the catalog knows is read like a
+    // named line (by the level's id); the others' sources are read whole.
+    const open = openProducts(out);
+    const sole = await this.catalog.knownSoleLevels(open);
+    const others = open.filter((productId) => !sole.has(productId));
+    const soleIds = [...sole.values()].map((s) => s.level.levelId);
+    // One round trip: the named and sole levels, and the sources of the others.
+    const [levels, read] = await Promise.all([levelsByIds(db, [...new Set([...namedIds, ...soleIds])]), sourcesOf(db, others)]);
+    this.catalog.noteSources(others, read);
+    const levelOf = new Map(levels.map((l) => [l.id, l]));
+    const sources: SourceRow[] = [...read];
+    for (const { level, warehouse } of sole.values()) {
+      const row = levelOf.get(level.levelId);
+      sources.push({
+        levelId: level.levelId,
+        productId: level.productId,
+        warehouseId: warehouse.id,
+        warehouseCode: warehouse.code,
+        priority: warehouse.priority,
+        latitude: warehouse.latitude,
+        longitude: warehouse.longitude,
+        available: row ? row.onHand - row.reserved - row.unsellable : 0,
+      });
+    }
     const whole = plan(out, sources);
     const shortOf = new Map(whole.short.map((s) => [s.line, s.available]));
     // Where the servable lines would come from, were the short ones left out.
