@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, ilike, lt, lte, or, type SQL, sql } from "drizzle-orm";
-import type { Executor } from "./client.js";
-import { anyOf } from "./rows.js";
+import { type Executor, rowsOf } from "./client.js";
+import { preparedStatement } from "./prepared.js";
+import { anyOf, fieldsOf, mapRows } from "./rows.js";
 import { products, reservations, stockAlerts, stockLevels, stockMovements, transferEvents, transfers, warehouses } from "./schema.js";
 import type { AlertRow, LevelRow, MovementRow } from "./stock.queries.js";
 import type { ReservationRow } from "./reservation.queries.js";
@@ -63,8 +64,12 @@ export async function levelsByProductIds(ex: Executor, productIds: readonly numb
 
 export async function levelsByIds(ex: Executor, ids: readonly number[]): Promise<LevelRow[]> {
   if (ids.length === 0) return [];
-  return ex.select().from(stockLevels).where(anyOf(stockLevels.id, ids));
+  return mapRows<LevelRow>(stockLevels, rowsOf(await levelsByIdsStatement(ex, { ids: [...ids] })));
 }
+
+const levelsByIdsStatement = preparedStatement<{ ids: number[] }>(
+  (p) => sql`select ${fieldsOf(stockLevels)} from stock_levels where id = any(${p("ids")}::int[])`,
+);
 
 /** Active-warehouse levels of each product, for summaries. */
 export async function activeLevelsByProductIds(ex: Executor, productIds: readonly number[]): Promise<LevelRow[]> {
