@@ -34,6 +34,18 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
   };
   const parts = (lines: Array<{ sku: string; quantity: number; warehouse: { code: string } }>) =>
     lines.map((l) => `${l.warehouse.code}=${l.quantity}`).sort();
+  /** One GraphQL request to the instance at `url`, as the admin: the response's body. */
+  const postTo = (url: string, query: string, variables: Record<string, unknown>) =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
+      body: JSON.stringify({ query, variables }),
+    }).then((res) => res.json() as Promise<any>);
+  /** Receives stock through the instance at `url` (making the level there, if new). */
+  const receiveThrough = async (url: string, sku: string, warehouse: string, quantity: number) => {
+    const r = await postTo(url, `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, { i: { sku, warehouse, quantity } });
+    expect(r.data.receiveStock.errors).toEqual([]);
+  };
 
   beforeAll(async () => {
     t = await startTestService(backend);
@@ -183,12 +195,7 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
     expect((await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock.reservation.lines).toHaveLength(1);
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
     try {
-      const r = await fetch(second.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
-        body: JSON.stringify({ query: `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, variables: { i: { sku, warehouse: codes.b, quantity: 3 } } }),
-      }).then((res) => res.json() as Promise<any>);
-      expect(r.data.receiveStock.errors).toEqual([]);
+      await receiveThrough(second.url, sku, codes.b, 3);
       const served = (await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 2 }] } })).reserveStock;
       expect(served.errors).toEqual([]);
       expect(parts(served.reservation.lines)).toEqual([`${codes.b}=2`]);
@@ -206,12 +213,7 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
     expect(parts((await gql(RESERVE, { i: { orderId: order(), items: [{ sku, quantity: 1 }] } })).reserveStock.reservation.lines)).toEqual([`${codes.c}=1`]);
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
     try {
-      const r = await fetch(second.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
-        body: JSON.stringify({ query: `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, variables: { i: { sku, warehouse: codes.a, quantity: 3 } } }),
-      }).then((res) => res.json() as Promise<any>);
-      expect(r.data.receiveStock.errors).toEqual([]);
+      await receiveThrough(second.url, sku, codes.a, 3);
       // c could serve every one of these; a comes first by priority once this instance has heard of the new level.
       const places: string[] = [];
       for (let i = 0; i < 100 && places.at(-1) !== `${codes.a}=1`; i++) {
@@ -233,12 +235,7 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
     expect((await check()).sources).toEqual([{ warehouse: { code: codes.c }, quantity: 1 }]);
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
     try {
-      const r = await fetch(second.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
-        body: JSON.stringify({ query: `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { errors { code } } }`, variables: { i: { sku, warehouse: codes.a, quantity: 3 } } }),
-      }).then((res) => res.json() as Promise<any>);
-      expect(r.data.receiveStock.errors).toEqual([]);
+      await receiveThrough(second.url, sku, codes.a, 3);
       const seen: number[] = [];
       for (let i = 0; i < 100 && seen.at(-1) !== 1003; i++) {
         seen.push((await check()).available);
@@ -254,12 +251,7 @@ describe.each(backends)("allocation across warehouses (%s)", (backend) => {
     const sku = await product({ [codes.a]: 50, [codes.b]: 50, [codes.c]: 50 });
     const second = await start({ ...t.config, port: 0 }, createLogger("error"));
     try {
-      const post = (url: string, i: number) =>
-        fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${t.adminKey}` },
-          body: JSON.stringify({ query: RESERVE, variables: { i: { orderId: `race-${process.pid}-${i}`, items: [{ sku, quantity: 1 }] } } }),
-        }).then((r) => r.json() as Promise<any>);
+      const post = (url: string, i: number) => postTo(url, RESERVE, { i: { orderId: `race-${process.pid}-${i}`, items: [{ sku, quantity: 1 }] } });
       const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => post(i % 2 === 0 ? t.url : second.url, i)));
       const won = answers.filter((a) => a.data?.reserveStock?.reservation);
       const refused = answers.filter((a) => a.data?.reserveStock?.errors?.[0]?.code === "INSUFFICIENT_STOCK");
