@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lte, type SQL, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
 import { preparedStatement } from "./prepared.js";
 import { anyOf, fieldsOf, mapRows } from "./rows.js";
-import { reservationLots, stockLevels, stockLots, warehouses } from "./schema.js";
+import { stockLevels, stockLots, warehouses } from "./schema.js";
 import type { LevelRow } from "./stock.queries.js";
 
 export type LotRow = typeof stockLots.$inferSelect;
@@ -124,46 +124,35 @@ export interface ReservationLot {
   quantity: number;
 }
 
-export async function lotsOfReservations(
-  ex: Executor,
-  reservationIds: readonly number[],
-): Promise<ReservationLot[]> {
+export async function lotsOfReservations(ex: Executor, reservationIds: readonly number[]): Promise<ReservationLot[]> {
   if (reservationIds.length === 0) return [];
-  return ex
-    .select({
-      reservationId: reservationLots.reservationId,
-      levelId: reservationLots.levelId,
-      lotId: reservationLots.lotId,
-      code: stockLots.code,
-      quantity: reservationLots.quantity,
-    })
-    .from(reservationLots)
-    .innerJoin(stockLots, eq(stockLots.id, reservationLots.lotId))
-    .where(anyOf(reservationLots.reservationId, reservationIds))
-    .orderBy(asc(stockLots.id));
+  return rowsOf<Record<string, unknown>>(await lotsOfIds(ex, { ids: [...reservationIds] })).map(lotRow);
 }
 
 /** The lots of an order's reservation, as lotsOfReservations; named by the order (see linesOfOrder). */
 export async function lotsOfOrder(ex: Executor, order: { channel: string; orderId: string }): Promise<ReservationLot[]> {
-  const rows = rowsOf<Record<string, unknown>>(await lotsOfOrderStatement(ex, order));
-  return rows.map((r) => ({
-    reservationId: Number(r.reservationId),
-    levelId: r.levelId as number,
-    lotId: r.lotId as number,
-    code: r.code as string,
-    quantity: r.quantity as number,
-  }));
+  return rowsOf<Record<string, unknown>>(await lotsByOrder(ex, order)).map(lotRow);
 }
 
-const lotsOfOrderStatement = preparedStatement<{ channel: string; orderId: string }>(
-  (p) => sql`
+/** Reservation lots with their code, of the reservations `rl.reservation_id` matches. */
+const lotsWhere = (reservation: SQL) => sql`
     select rl.reservation_id as "reservationId", rl.level_id as "levelId", rl.lot_id as "lotId", s.code as "code", rl.quantity as "quantity"
-      from reservations r
-      join reservation_lots rl on rl.reservation_id = r.id
+      from reservation_lots rl
       join stock_lots s on s.id = rl.lot_id
-     where r.channel = ${p("channel")} and r.order_id = ${p("orderId")}
-     order by s.id`,
+     where rl.reservation_id ${reservation}
+     order by s.id`;
+const lotsOfIds = preparedStatement<{ ids: number[] }>((p) => lotsWhere(sql`= any(${p("ids")}::bigint[])`));
+const lotsByOrder = preparedStatement<{ channel: string; orderId: string }>((p) =>
+  lotsWhere(sql`= (select r.id from reservations r where r.channel = ${p("channel")} and r.order_id = ${p("orderId")})`),
 );
+
+const lotRow = (r: Record<string, unknown>): ReservationLot => ({
+  reservationId: Number(r.reservationId),
+  levelId: r.levelId as number,
+  lotId: r.lotId as number,
+  code: r.code as string,
+  quantity: r.quantity as number,
+});
 
 /** The lots each movement touched, by (level, version). */
 export async function lotsOfMovements(

@@ -1,8 +1,8 @@
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { type Executor, rowsOf } from "./client.js";
 import { preparedStatement } from "./prepared.js";
 import { anyOf, fieldsOf, mapRows } from "./rows.js";
-import { deductions, products, reservationLines, reservations, stockLevels, warehouses } from "./schema.js";
+import { deductions, reservations } from "./schema.js";
 
 export type ReservationRow = typeof reservations.$inferSelect;
 export type ReservationStatus = ReservationRow["status"];
@@ -104,27 +104,6 @@ const insertLineRows = preparedStatement<{ reservationIds: number[]; levelIds: n
      order by n`,
 );
 
-/** Lines of the given reservations with their sku and warehouse, in line order. */
-export async function linesOf(ex: Executor, reservationIds: readonly number[]): Promise<LineRow[]> {
-  if (reservationIds.length === 0) return [];
-  return ex
-    .select({
-      reservationId: reservationLines.reservationId,
-      levelId: reservationLines.levelId,
-      quantity: reservationLines.quantity,
-      productId: stockLevels.productId,
-      warehouseId: stockLevels.warehouseId,
-      sku: products.sku,
-      warehouseCode: warehouses.code,
-    })
-    .from(reservationLines)
-    .innerJoin(stockLevels, eq(stockLevels.id, reservationLines.levelId))
-    .innerJoin(products, eq(products.id, stockLevels.productId))
-    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(anyOf(reservationLines.reservationId, reservationIds))
-    .orderBy(asc(reservationLines.id));
-}
-
 /**
  * Moves an ACTIVE reservation to `to`; the status check is the guard, so two
  * concurrent transitions of one order cannot both win. `unexpiredOnly` refuses
@@ -148,36 +127,46 @@ const transitionOf = preparedStatement<OrderKey & { to: string; unexpiredOnly: b
     returning ${fieldsOf(reservations)}`,
 );
 
+/** Lines of the given reservations with their sku and warehouse, in line order. */
+export async function linesOf(ex: Executor, reservationIds: readonly number[]): Promise<LineRow[]> {
+  if (reservationIds.length === 0) return [];
+  return rowsOf<Record<string, unknown>>(await linesByIds(ex, { ids: [...reservationIds] })).map(lineRow);
+}
+
 /**
  * The lines of an order's reservation, as linesOf. Named by the order, not
  * the reservation's id, so it can go out in the same round trip as the
  * statement that finds or changes the reservation.
  */
 export async function linesOfOrder(ex: Executor, order: OrderKey): Promise<LineRow[]> {
-  const rows = rowsOf<Record<string, unknown>>(await linesOfOrderStatement(ex, order));
-  return rows.map((r) => ({
-    reservationId: Number(r.reservationId),
-    levelId: r.levelId as number,
-    quantity: r.quantity as number,
-    productId: r.productId as number,
-    warehouseId: r.warehouseId as number,
-    sku: r.sku as string,
-    warehouseCode: r.warehouseCode as string,
-  }));
+  return rowsOf<Record<string, unknown>>(await linesByOrder(ex, order)).map(lineRow);
 }
 
-const linesOfOrderStatement = preparedStatement<OrderKey>(
-  (p) => sql`
+/** Reservation lines with their sku and warehouse, of the reservations `rl.reservation_id` matches. */
+const linesWhere = (reservation: SQL) => sql`
     select rl.reservation_id as "reservationId", rl.level_id as "levelId", rl.quantity as "quantity",
            l.product_id as "productId", l.warehouse_id as "warehouseId", pr.sku as "sku", w.code as "warehouseCode"
-      from reservations r
-      join reservation_lines rl on rl.reservation_id = r.id
+      from reservation_lines rl
       join stock_levels l on l.id = rl.level_id
       join products pr on pr.id = l.product_id
       join warehouses w on w.id = l.warehouse_id
-     where r.channel = ${p("channel")} and r.order_id = ${p("orderId")}
-     order by rl.id`,
+     where rl.reservation_id ${reservation}
+     order by rl.id`;
+const linesByIds = preparedStatement<{ ids: number[] }>((p) => linesWhere(sql`= any(${p("ids")}::bigint[])`));
+const linesByOrder = preparedStatement<OrderKey>((p) =>
+  linesWhere(sql`= (select r.id from reservations r where r.channel = ${p("channel")} and r.order_id = ${p("orderId")})`),
 );
+
+const lineRow = (r: Record<string, unknown>): LineRow => ({
+  reservationId: Number(r.reservationId),
+  levelId: r.levelId as number,
+  quantity: r.quantity as number,
+  productId: r.productId as number,
+  warehouseId: r.warehouseId as number,
+  sku: r.sku as string,
+  warehouseCode: r.warehouseCode as string,
+});
+
 
 /** Gives an ACTIVE, unexpired reservation a new deadline `ttlSeconds` from now. */
 export async function extendReservation(ex: Executor, order: OrderKey, ttlSeconds: number): Promise<ReservationRow | null> {
