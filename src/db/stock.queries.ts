@@ -96,13 +96,15 @@ const lockLevels = preparedStatement<DeltaColumns>(
          for update of l`,
 );
 
+/** Each wanted level's deltas, its version moved on by its number of changes. */
+const applyWanted = sql.raw(`on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
+             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()`);
+
 /** Each level whose guards hold is changed (coalesced reserves: each change wins or loses on its own). */
 const updateHeld = preparedStatement<DeltaColumns>(
   (p) => sql`
       with wanted as (${wanted(p)})
-      update stock_levels l
-         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
-             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
+      update stock_levels l set ${applyWanted}
         from wanted w
        where l.id = w.id and ${holds("l", "w")}
       returning ${fieldsOf(stockLevels, "l")}`,
@@ -115,9 +117,7 @@ const updateAllOrNone = preparedStatement<DeltaColumns>(
   (p) => sql`
       with wanted as (${wanted(p)}),
       verdict as materialized (select coalesce(bool_and(${holds("l", "w")}), true) as "all" from stock_levels l join wanted w on w.id = l.id)
-      update stock_levels l
-         set on_hand = l.on_hand + w.on_hand_delta, reserved = l.reserved + w.reserved_delta,
-             version = l.version + w.movements, low_stock_threshold = coalesce(w.threshold, l.low_stock_threshold), updated_at = now()
+      update stock_levels l set ${applyWanted}
         from wanted w, verdict v
        where l.id = w.id and ${holds("l", "w")} and v."all"
       returning ${fieldsOf(stockLevels, "l")}`,
