@@ -35,6 +35,8 @@ export class Catalog {
   private readonly productsById = new Map<number, ProductRow>();
   private warehousesByCode = new Map<string, WarehouseRow>();
   private warehousesAt = 0;
+  /** The reload of warehouses that lapsed, shared by whoever finds them lapsed meanwhile. */
+  private warehousesLapsed: Promise<unknown> | null = null;
   private readonly levelIds = new Map<string, number>();
   private readonly soleLevels = new Map<number, { level: SoleLevel | null; at: number }>();
   private readonly soleLookups = new Map<number, Promise<SoleLevel | null>>();
@@ -77,13 +79,27 @@ export class Catalog {
   /** The warehouse for a code; none given: the service chooses (the default warehouse). */
   async warehouse(code: string | undefined | null, ex: Executor = this.database.db): Promise<WarehouseRow> {
     const wanted = code ?? DEFAULT_WAREHOUSE;
-    let row = performance.now() - this.warehousesAt < FRESH_MS ? this.warehousesByCode.get(wanted) : undefined;
+    let row = this.freshWarehouse(wanted);
     if (!row) {
-      await this.reloadWarehouses(ex);
+      await (ex === this.database.db ? this.reloadLapsed() : this.reloadWarehouses(ex));
       row = this.warehousesByCode.get(wanted);
     }
     if (!row || !row.active) throw refuse.warehouseNotFound(wanted);
     return row;
+  }
+
+  /** The warehouse for a code as last read, if that read is fresh (no look-up). */
+  private freshWarehouse(code: string): WarehouseRow | undefined {
+    return performance.now() - this.warehousesAt < FRESH_MS ? this.warehousesByCode.get(code) : undefined;
+  }
+
+  /**
+   * Reads the warehouses again because the last read lapsed: requests that
+   * find it lapsed at once share one read (a write that changed a warehouse
+   * reads them itself, reloadWarehouses, so it never gets an older read).
+   */
+  private reloadLapsed(): Promise<unknown> {
+    return (this.warehousesLapsed ??= this.reloadWarehouses().finally(() => (this.warehousesLapsed = null)));
   }
 
   async reloadWarehouses(ex: Executor = this.database.db): Promise<WarehouseRow[]> {
@@ -160,7 +176,8 @@ export class Catalog {
     const hit = this.soleLevels.get(productId);
     if (hit && performance.now() - hit.at < SOLE_LEVEL_MS) {
       if (!hit.level) return null;
-      const w = await this.warehouse(hit.level.warehouseCode).catch(() => null);
+      const code = hit.level.warehouseCode;
+      const w = this.freshWarehouse(code) ?? (await this.warehouse(code).catch(() => null));
       if (w?.active) return hit.level;
     }
     return this.soleLevelNow(productId);
@@ -173,7 +190,7 @@ export class Catalog {
    */
   async knownSoleLevels(productIds: readonly number[]): Promise<Map<number, { level: SoleLevel; warehouse: WarehouseRow }>> {
     const known = new Map<number, { level: SoleLevel; warehouse: WarehouseRow }>();
-    if (performance.now() - this.warehousesAt >= FRESH_MS) await this.reloadWarehouses();
+    if (performance.now() - this.warehousesAt >= FRESH_MS) await this.reloadLapsed();
     const now = performance.now();
     for (const productId of productIds) {
       const hit = this.soleLevels.get(productId);
