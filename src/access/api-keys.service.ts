@@ -45,6 +45,8 @@ export class ApiKeyService {
   // Valid keys apart from refused ones, so a flood of made-up keys cannot push out the keys in use.
   private readonly valid = new Map<string, { actor: Actor; until: number }>();
   private readonly refused = new Map<string, { reason: "invalid" | "revoked"; until: number }>();
+  /** Look-ups in flight by key hash: requests with one key whose cached answer lapsed at once share one. */
+  private readonly lookups = new Map<string, Promise<Authentication>>();
 
   constructor(
     private readonly database: Database,
@@ -105,13 +107,21 @@ export class ApiKeyService {
     const known = this.peek(bearer);
     if (known) return known;
     const keyHash = hashKey(bearer!);
+    const inFlight = this.lookups.get(keyHash);
+    if (inFlight) return inFlight;
+    const lookup = this.lookUp(bearer!, keyHash).finally(() => this.lookups.delete(keyHash));
+    this.lookups.set(keyHash, lookup);
+    return lookup;
+  }
+
+  private async lookUp(bearer: string, keyHash: string): Promise<Authentication> {
     const row = await apiKeyByHash(this.database.db, keyHash);
     // The lookup is by hash; compare again in constant time so no timing
     // difference depends on how much of a guess was right.
     const match = row !== null && timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(keyHash));
     const until = Date.now() + CACHE_MS;
     if (match && row.revokedAt === null) {
-      const actor: Actor = { name: row.name, role: row.role, channel: row.channel, seal: sealOf(bearer!) };
+      const actor: Actor = { name: row.name, role: row.role, channel: row.channel, seal: sealOf(bearer) };
       remember(this.valid, keyHash, { actor, until });
       return { ok: true, actor, keyHash };
     }
