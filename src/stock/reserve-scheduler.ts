@@ -102,8 +102,15 @@ export class ReserveScheduler<J extends Job, R> {
       let lane = this.lanes.get(job.lane);
       if (!lane) this.lanes.set(job.lane, (lane = { waiting: [], running: 0, levels: new Map(), orderIds: new Set() }));
       lane.waiting.push({ job, resolve, reject });
-      this.pump(job.lane, lane);
+      // Nothing that waited before could start (each pump starts all it can),
+      // so only this job might: if it cannot either, there is nothing to scan.
+      if (lane.running < this.opts.maxConcurrent && this.mayStart(lane, job)) this.pump(job.lane, lane);
     });
+  }
+
+  /** Whether the job's level can take another batch and its orderId is in none in flight. */
+  private mayStart(lane: Lane<J, R>, job: J): boolean {
+    return (lane.levels.get(job.levelId)?.batches ?? 0) < BATCHES_PER_LEVEL && !lane.orderIds.has(job.orderId);
   }
 
   stats(): SchedulerStats {
@@ -151,11 +158,9 @@ export class ReserveScheduler<J extends Job, R> {
     const later: Array<Waiting<J, R>> = [];
     const orderIds = new Set<string>();
     for (const w of lane.waiting) {
-      const { orderId, levelId } = w.job;
-      const levelFree = (lane.levels.get(levelId)?.batches ?? 0) < BATCHES_PER_LEVEL;
-      if (batch.length < this.opts.maxBatch && levelFree && !orderIds.has(orderId) && !lane.orderIds.has(orderId)) {
+      if (batch.length < this.opts.maxBatch && !orderIds.has(w.job.orderId) && this.mayStart(lane, w.job)) {
         batch.push(w);
-        orderIds.add(orderId);
+        orderIds.add(w.job.orderId);
       } else {
         later.push(w);
       }
